@@ -1,0 +1,27 @@
+package io.vmimport.api.event;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Progress of one disk.
+ *
+ * @param diskName the target disk name, {@code disk-<i>}
+ * @param done bytes (export) or percent (conversion) done
+ * @param total bytes or 100; {@code -1} when unknown (a chunked export stream)
+ * @param bytesPerSecond average transfer rate so far; 0 while converting
+ */
+public record DiskProgress(
+    String diskName, Stage stage, long done, long total, double bytesPerSecond) {
+  public enum Stage {
+    PREPARING,
+    EXPORTING,
+    CONVERTING,
+    PUBLISHING,
+    DONE
+  }
+
+  public DiskProgress {
+    requireNonNull(diskName, "diskName is null");
+    requireNonNull(stage, "stage is null");
+  }
+}

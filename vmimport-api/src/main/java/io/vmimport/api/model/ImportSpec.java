@@ -1,0 +1,133 @@
+package io.vmimport.api.model;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The spec of a VirtualMachineImport, field for field (see COMPAT.md). Defaults follow
+ * vm-import-controller: NIC model and disk bus {@code virtio}, graceful shutdown timeout 60 s.
+ *
+ * @param folder VMware only: folder path below {@code <dc>/vm}
+ * @param storageClass empty for Harvester's default class
+ */
+public record ImportSpec(
+    SourceRef sourceCluster,
+    String virtualMachineName,
+    Optional<String> folder,
+    List<NetworkMapping> networkMapping,
+    NicModel defaultNetworkInterfaceModel,
+    Optional<String> storageClass,
+    DiskBus defaultDiskBusType,
+    boolean forcePowerOff,
+    Duration gracefulShutdownTimeout,
+    boolean skipPreflightChecks) {
+  public static final Duration DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
+  public ImportSpec {
+    requireNonNull(sourceCluster, "sourceCluster is null");
+    requireNonNull(virtualMachineName, "virtualMachineName is null");
+    requireNonNull(folder, "folder is null");
+    networkMapping = List.copyOf(requireNonNull(networkMapping, "networkMapping is null"));
+    requireNonNull(defaultNetworkInterfaceModel, "defaultNetworkInterfaceModel is null");
+    requireNonNull(storageClass, "storageClass is null");
+    requireNonNull(defaultDiskBusType, "defaultDiskBusType is null");
+    requireNonNull(gracefulShutdownTimeout, "gracefulShutdownTimeout is null");
+    if (gracefulShutdownTimeout.isNegative() || gracefulShutdownTimeout.isZero()) {
+      gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
+    }
+  }
+
+  public static Builder builder(SourceRef sourceCluster, String virtualMachineName) {
+    return new Builder(sourceCluster, virtualMachineName);
+  }
+
+  public Builder toBuilder() {
+    Builder builder = new Builder(sourceCluster, virtualMachineName);
+    builder.folder = folder;
+    builder.networkMapping.addAll(networkMapping);
+    builder.defaultNetworkInterfaceModel = defaultNetworkInterfaceModel;
+    builder.storageClass = storageClass;
+    builder.defaultDiskBusType = defaultDiskBusType;
+    builder.forcePowerOff = forcePowerOff;
+    builder.gracefulShutdownTimeout = gracefulShutdownTimeout;
+    builder.skipPreflightChecks = skipPreflightChecks;
+    return builder;
+  }
+
+  public static final class Builder {
+    private final SourceRef sourceCluster;
+    private final String virtualMachineName;
+    private Optional<String> folder = Optional.empty();
+    private final List<NetworkMapping> networkMapping = new ArrayList<>();
+    private NicModel defaultNetworkInterfaceModel = NicModel.VIRTIO;
+    private Optional<String> storageClass = Optional.empty();
+    private DiskBus defaultDiskBusType = DiskBus.VIRTIO;
+    private boolean forcePowerOff;
+    private Duration gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
+    private boolean skipPreflightChecks;
+
+    private Builder(SourceRef sourceCluster, String virtualMachineName) {
+      this.sourceCluster = requireNonNull(sourceCluster, "sourceCluster is null");
+      this.virtualMachineName = requireNonNull(virtualMachineName, "virtualMachineName is null");
+    }
+
+    public Builder folder(String folder) {
+      this.folder = Optional.of(folder);
+      return this;
+    }
+
+    public Builder addNetworkMapping(NetworkMapping mapping) {
+      networkMapping.add(requireNonNull(mapping, "mapping is null"));
+      return this;
+    }
+
+    public Builder defaultNetworkInterfaceModel(NicModel model) {
+      this.defaultNetworkInterfaceModel = requireNonNull(model, "model is null");
+      return this;
+    }
+
+    public Builder storageClass(String storageClass) {
+      this.storageClass = Optional.of(storageClass);
+      return this;
+    }
+
+    public Builder defaultDiskBusType(DiskBus bus) {
+      this.defaultDiskBusType = requireNonNull(bus, "bus is null");
+      return this;
+    }
+
+    public Builder forcePowerOff(boolean forcePowerOff) {
+      this.forcePowerOff = forcePowerOff;
+      return this;
+    }
+
+    /** A zero or negative timeout means the default, 60 s, as upstream. */
+    public Builder gracefulShutdownTimeout(Duration timeout) {
+      this.gracefulShutdownTimeout = requireNonNull(timeout, "timeout is null");
+      return this;
+    }
+
+    public Builder skipPreflightChecks(boolean skip) {
+      this.skipPreflightChecks = skip;
+      return this;
+    }
+
+    public ImportSpec build() {
+      return new ImportSpec(
+          sourceCluster,
+          virtualMachineName,
+          folder,
+          networkMapping,
+          defaultNetworkInterfaceModel,
+          storageClass,
+          defaultDiskBusType,
+          forcePowerOff,
+          gracefulShutdownTimeout,
+          skipPreflightChecks);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+package io.vmimport.api.model;
+
+public enum PowerState {
+  ON,
+  OFF,
+  SUSPENDED,
+  UNKNOWN
+}
