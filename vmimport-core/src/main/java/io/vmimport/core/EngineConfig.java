@@ -1,0 +1,169 @@
+package io.vmimport.core;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Settings of an {@link ImportEngine}.
+ *
+ * @param scratchDir where disks are staged when their export format must be converted
+ * @param maxParallelDisks disks transferred at once, across all imports of this engine
+ * @param maxAttempts attempts of a remote call that fails with a retryable error (1 = no retry)
+ * @param initialBackoff wait before the second attempt; doubled for each further one
+ * @param maxBackoff upper bound of the wait between attempts
+ * @param pollInterval how often power state, image and VM status are polled
+ * @param powerOffTimeout how long a hard power-off may take before the import fails
+ * @param preparationTimeout how long a disk's preparation on the source (snapshot, upload) may take
+ * @param keepAliveInterval how often a running export tells the source it is alive
+ * @param imageResubmissions how often a failed image is published again before the import fails
+ * @param imageReadyTimeout how long the target may take to make published images ready
+ * @param vmRunningTimeout how long the created VM may take to run
+ */
+public record EngineConfig(
+    Path scratchDir,
+    int maxParallelDisks,
+    int maxAttempts,
+    Duration initialBackoff,
+    Duration maxBackoff,
+    Duration pollInterval,
+    Duration powerOffTimeout,
+    Duration preparationTimeout,
+    Duration keepAliveInterval,
+    int imageResubmissions,
+    Duration imageReadyTimeout,
+    Duration vmRunningTimeout) {
+  public EngineConfig {
+    requireNonNull(scratchDir, "scratchDir is null");
+    if (maxParallelDisks < 1) {
+      throw new IllegalArgumentException(
+          "maxParallelDisks must be at least 1: " + maxParallelDisks);
+    }
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
+    }
+    requireNonNull(initialBackoff, "initialBackoff is null");
+    requireNonNull(maxBackoff, "maxBackoff is null");
+    requireNonNull(pollInterval, "pollInterval is null");
+    requireNonNull(powerOffTimeout, "powerOffTimeout is null");
+    requireNonNull(preparationTimeout, "preparationTimeout is null");
+    requireNonNull(keepAliveInterval, "keepAliveInterval is null");
+    if (imageResubmissions < 0) {
+      throw new IllegalArgumentException("imageResubmissions is negative: " + imageResubmissions);
+    }
+    requireNonNull(imageReadyTimeout, "imageReadyTimeout is null");
+    requireNonNull(vmRunningTimeout, "vmRunningTimeout is null");
+  }
+
+  /** Defaults for a real source: 4 disks at once, 5 attempts from 2 s, 5 s polling. */
+  public static Builder builder(Path scratchDir) {
+    return new Builder(scratchDir);
+  }
+
+  public Builder toBuilder() {
+    Builder builder = new Builder(scratchDir);
+    builder.maxParallelDisks = maxParallelDisks;
+    builder.maxAttempts = maxAttempts;
+    builder.initialBackoff = initialBackoff;
+    builder.maxBackoff = maxBackoff;
+    builder.pollInterval = pollInterval;
+    builder.powerOffTimeout = powerOffTimeout;
+    builder.preparationTimeout = preparationTimeout;
+    builder.keepAliveInterval = keepAliveInterval;
+    builder.imageResubmissions = imageResubmissions;
+    builder.imageReadyTimeout = imageReadyTimeout;
+    builder.vmRunningTimeout = vmRunningTimeout;
+    return builder;
+  }
+
+  public static final class Builder {
+    private final Path scratchDir;
+    private int maxParallelDisks = 4;
+    private int maxAttempts = 5;
+    private Duration initialBackoff = Duration.ofSeconds(2);
+    private Duration maxBackoff = Duration.ofMinutes(1);
+    private Duration pollInterval = Duration.ofSeconds(5);
+    private Duration powerOffTimeout = Duration.ofMinutes(5);
+    private Duration preparationTimeout = Duration.ofHours(2);
+    private Duration keepAliveInterval = Duration.ofSeconds(30);
+    private int imageResubmissions = 3;
+    private Duration imageReadyTimeout = Duration.ofHours(6);
+    private Duration vmRunningTimeout = Duration.ofMinutes(15);
+
+    private Builder(Path scratchDir) {
+      this.scratchDir = requireNonNull(scratchDir, "scratchDir is null");
+    }
+
+    public Builder maxParallelDisks(int value) {
+      this.maxParallelDisks = value;
+      return this;
+    }
+
+    public Builder maxAttempts(int value) {
+      this.maxAttempts = value;
+      return this;
+    }
+
+    public Builder initialBackoff(Duration value) {
+      this.initialBackoff = value;
+      return this;
+    }
+
+    public Builder maxBackoff(Duration value) {
+      this.maxBackoff = value;
+      return this;
+    }
+
+    public Builder pollInterval(Duration value) {
+      this.pollInterval = value;
+      return this;
+    }
+
+    public Builder powerOffTimeout(Duration value) {
+      this.powerOffTimeout = value;
+      return this;
+    }
+
+    public Builder preparationTimeout(Duration value) {
+      this.preparationTimeout = value;
+      return this;
+    }
+
+    public Builder keepAliveInterval(Duration value) {
+      this.keepAliveInterval = value;
+      return this;
+    }
+
+    public Builder imageResubmissions(int value) {
+      this.imageResubmissions = value;
+      return this;
+    }
+
+    public Builder imageReadyTimeout(Duration value) {
+      this.imageReadyTimeout = value;
+      return this;
+    }
+
+    public Builder vmRunningTimeout(Duration value) {
+      this.vmRunningTimeout = value;
+      return this;
+    }
+
+    public EngineConfig build() {
+      return new EngineConfig(
+          scratchDir,
+          maxParallelDisks,
+          maxAttempts,
+          initialBackoff,
+          maxBackoff,
+          pollInterval,
+          powerOffTimeout,
+          preparationTimeout,
+          keepAliveInterval,
+          imageResubmissions,
+          imageReadyTimeout,
+          vmRunningTimeout);
+    }
+  }
+}

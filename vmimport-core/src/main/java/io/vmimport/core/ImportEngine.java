@@ -1,0 +1,154 @@
+package io.vmimport.core;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.inject.Inject;
+import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.api.event.ImportListener;
+import io.vmimport.api.model.ImportRequest;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.source.VmLocator;
+import io.vmimport.api.target.ImportTarget;
+import io.vmimport.core.internal.CancelSignal;
+import io.vmimport.core.internal.ImportRun;
+import io.vmimport.core.internal.Retrier;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs VM imports end to end against any source provider and any target. Thread-safe: several
+ * imports may run at once; their disk transfers share a pool of {@link
+ * EngineConfig#maxParallelDisks()} threads.
+ *
+ * <pre>{@code
+ * try (ImportEngine engine = ImportEngine.create(EngineConfig.builder(scratch).build())) {
+ *   ImportResult result = engine.run(request, new DirectoryTarget(out), listener);
+ * }
+ * }</pre>
+ */
+public final class ImportEngine implements AutoCloseable {
+  private final ImportRun.Services services;
+
+  @Inject
+  public ImportEngine(
+      ProviderRegistry providers,
+      DiskConverter converter,
+      CheckpointStore checkpoints,
+      EngineConfig config,
+      TimeSource time) {
+    requireNonNull(config, "config is null");
+    this.services =
+        new ImportRun.Services(
+            requireNonNull(providers, "providers is null"),
+            requireNonNull(converter, "converter is null"),
+            requireNonNull(checkpoints, "checkpoints is null"),
+            config,
+            requireNonNull(time, "time is null"),
+            new Retrier(config),
+            Executors.newFixedThreadPool(config.maxParallelDisks(), daemon("vmimport-disk")),
+            Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")));
+  }
+
+  /**
+   * An engine with the providers and the disk converter found on the class path, and checkpoints
+   * kept in memory.
+   */
+  public static ImportEngine create(EngineConfig config) {
+    return new ImportEngine(
+        ProviderRegistry.load(),
+        Converters.load(),
+        new InMemoryCheckpointStore(),
+        config,
+        TimeSource.SYSTEM);
+  }
+
+  /**
+   * Runs one import to its end in the calling thread. Interrupting the thread cancels it.
+   *
+   * @throws io.vmimport.api.VmImportException why the import failed; {@code retryable()} says
+   *     whether running it again may help (finished disks are not transferred again)
+   */
+  public ImportResult run(ImportRequest request, ImportTarget target, ImportListener listener) {
+    return new ImportRun(request, target, listener, services, new CancelSignal()).execute();
+  }
+
+  /** Starts one import in a new thread. */
+  public ImportHandle start(ImportRequest request, ImportTarget target, ImportListener listener) {
+    CancelSignal cancel = new CancelSignal();
+    CompletableFuture<ImportResult> result = new CompletableFuture<>();
+    ImportRun run = new ImportRun(request, target, listener, services, cancel);
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                result.complete(run.execute());
+              } catch (RuntimeException | Error e) {
+                result.completeExceptionally(e);
+              }
+            },
+            "vmimport-" + request.ref());
+    thread.setDaemon(true);
+    ImportHandle handle = new ImportHandle(request.ref(), result, cancel, thread);
+    thread.start();
+    return handle;
+  }
+
+  /**
+   * Checks everything the import needs (spec, source, VM, networks, target) without changing
+   * anything. An empty list, or warnings only, means the import can run.
+   */
+  public List<ValidationIssue> validate(ImportRequest request, ImportTarget target) {
+    return new ImportRun(request, target, ImportListener.NONE, services, new CancelSignal())
+        .validate();
+  }
+
+  /** Checks that a source is reachable and correctly configured ({@code clusterReady}). */
+  public List<ValidationIssue> checkSource(SourceSpec source) {
+    try (SourceSession session = openSession(source)) {
+      return services
+          .retrier()
+          .call("checking source " + source.name(), () -> session.validator().checkSource());
+    }
+  }
+
+  /** Describes one VM of a source. */
+  public SourceVm inspect(SourceSpec source, VmLocator vm) {
+    try (SourceSession session = openSession(source)) {
+      return services.retrier().call("looking up VM " + vm, () -> session.inventory().describe(vm));
+    }
+  }
+
+  public ProviderRegistry providers() {
+    return services.providers();
+  }
+
+  private SourceSession openSession(SourceSpec source) {
+    return services
+        .retrier()
+        .call(
+            "connecting to source " + source.namespace() + "/" + source.name(),
+            () -> services.providers().forKind(source.kind()).open(source));
+  }
+
+  /** Stops the engine's threads; imports still running are interrupted. */
+  @Override
+  public void close() {
+    services.diskExecutor().shutdownNow();
+    services.scheduler().shutdownNow();
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,82 @@
+package io.vmimport.core;
+
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.core.internal.CancelSignal;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** An import started with {@link ImportEngine#start}: await its result, or cancel it. */
+public final class ImportHandle {
+  private final ImportRef ref;
+  private final CompletableFuture<ImportResult> result;
+  private final CancelSignal cancel;
+  private final Thread thread;
+
+  ImportHandle(
+      ImportRef ref, CompletableFuture<ImportResult> result, CancelSignal cancel, Thread thread) {
+    this.ref = ref;
+    this.result = result;
+    this.cancel = cancel;
+    this.thread = thread;
+  }
+
+  public ImportRef ref() {
+    return ref;
+  }
+
+  /**
+   * Cancels the import: transfers stop, and everything it created on the source, in scratch and in
+   * the target is removed. Returns at once; {@link #await()} then fails with {@code CANCELLED} once
+   * the cleanup is done.
+   */
+  public void cancel() {
+    cancel.cancel();
+    thread.interrupt();
+  }
+
+  public boolean isDone() {
+    return result.isDone();
+  }
+
+  /**
+   * Waits for the import to end.
+   *
+   * @throws VmImportException the import's failure
+   */
+  public ImportResult await() throws InterruptedException {
+    try {
+      return result.get();
+    } catch (ExecutionException e) {
+      throw rethrow(e);
+    }
+  }
+
+  /**
+   * Waits at most {@code timeout}.
+   *
+   * @throws VmImportException {@code TIMEOUT} if the import is still running
+   */
+  public ImportResult await(Duration timeout) throws InterruptedException {
+    try {
+      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw rethrow(e);
+    } catch (TimeoutException e) {
+      throw new VmImportException(
+          ErrorCode.TIMEOUT, "import " + ref + " still running after " + timeout, e);
+    }
+  }
+
+  private static VmImportException rethrow(ExecutionException e) {
+    if (e.getCause() instanceof VmImportException v) {
+      return v;
+    }
+    return new VmImportException(
+        ErrorCode.INTERNAL, "import failed: " + e.getCause(), e.getCause());
+  }
+}

@@ -1,0 +1,757 @@
+package io.vmimport.core.internal;
+
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ImportPhase;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.convert.ConversionRequest;
+import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.api.event.ConditionType;
+import io.vmimport.api.event.DiskProgress;
+import io.vmimport.api.event.ImportCondition;
+import io.vmimport.api.event.ImportListener;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.model.ImportRequest;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.DiskStream;
+import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceProvider;
+import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.source.VmLocator;
+import io.vmimport.api.target.ImportTarget;
+import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.TargetDisk;
+import io.vmimport.api.target.TargetStatus;
+import io.vmimport.api.target.TargetVm;
+import io.vmimport.core.Checkpoint;
+import io.vmimport.core.CheckpointStore;
+import io.vmimport.core.DnsNames;
+import io.vmimport.core.EngineConfig;
+import io.vmimport.core.ImportResult;
+import io.vmimport.core.ProviderRegistry;
+import io.vmimport.core.TimeSource;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * One run of one import through the phases of DESIGN.md. Core owns the order; each provider and
+ * target call does one thing. Finished disks are checkpointed, so a run after a crash continues.
+ */
+public final class ImportRun {
+  private static final Logger log = LoggerFactory.getLogger(ImportRun.class);
+  private static final Duration MAX_PREPARATION_WAIT = Duration.ofMinutes(1);
+  private static final Duration CANCEL_GRACE = Duration.ofSeconds(30);
+
+  /** What the engine shares between runs. */
+  public record Services(
+      ProviderRegistry providers,
+      DiskConverter converter,
+      CheckpointStore checkpoints,
+      EngineConfig config,
+      TimeSource time,
+      Retrier retrier,
+      ExecutorService diskExecutor,
+      ScheduledExecutorService scheduler) {}
+
+  private final ImportRequest request;
+  private final ImportRef ref;
+  private final ImportTarget target;
+  private final ImportListener listener;
+  private final Services services;
+  private final CancelSignal cancel;
+  private final Path scratch;
+  private final Object checkpointLock = new Object();
+  private ImportPhase phase = ImportPhase.NEW;
+
+  public ImportRun(
+      ImportRequest request,
+      ImportTarget target,
+      ImportListener listener,
+      Services services,
+      CancelSignal cancel) {
+    this.request = request;
+    this.ref = request.ref();
+    this.target = target;
+    this.listener = listener;
+    this.services = services;
+    this.cancel = cancel;
+    this.scratch =
+        services
+            .config()
+            .scratchDir()
+            .resolve(DnsNames.toLabel(ref.namespace()) + "_" + DnsNames.toLabel(ref.name()));
+  }
+
+  public ImportResult execute() {
+    MDC.put("vmimport.import", ref.toString());
+    try {
+      return phases();
+    } catch (VmImportException e) {
+      throw fail(cancel.isCancelled() ? cancelled(e) : e);
+    } catch (RuntimeException e) {
+      throw fail(
+          cancel.isCancelled()
+              ? cancelled(e)
+              : new VmImportException(ErrorCode.INTERNAL, "import failed unexpectedly: " + e, e));
+    } finally {
+      removeScratch();
+      MDC.remove("vmimport.import");
+      MDC.remove("vmimport.vm");
+      MDC.remove("vmimport.step");
+    }
+  }
+
+  /** Checks everything an import needs without changing anything on the source or target. */
+  public List<ValidationIssue> validate() {
+    List<ValidationIssue> issues = new ArrayList<>(SpecValidator.validate(request));
+    if (hasErrors(issues)) {
+      return List.copyOf(issues);
+    }
+    SourceProvider provider = services.providers().forKind(request.source().kind());
+    try (SourceSession session = open(provider)) {
+      issues.addAll(preflight(session));
+      if (!hasErrors(issues)) {
+        issues.addAll(plan(session).issues());
+      }
+    }
+    return List.copyOf(issues);
+  }
+
+  private ImportResult phases() {
+    step("validate");
+    List<ValidationIssue> specIssues = SpecValidator.validate(request);
+    rejectErrors(specIssues);
+    SourceProvider provider = services.providers().forKind(request.source().kind());
+    try (SourceSession session = open(provider)) {
+      rejectErrors(preflight(session));
+      Checked checked = plan(session);
+      rejectErrors(checked.issues());
+      checked.issues().forEach(issue -> warn(issue.toString()));
+      TargetVm vm = checked.plan().vm();
+      MDC.put("vmimport.vm", vm.sourceName());
+      enter(ImportPhase.VALID, "import is valid");
+      enter(ImportPhase.SOURCE_READY, "source VM " + vm.sourceName() + " found");
+
+      Map<String, Path> files = finishedDisks(vm);
+      if (files.size() < vm.disks().size()) {
+        step("power-off");
+        new PowerOffSequence(services.config(), services.time(), services.retrier())
+            .run(
+                session.power(),
+                provider.capabilities(),
+                checked.source(),
+                request.spec(),
+                (type, reason, message) -> condition(type, true, reason, message));
+        step("export");
+        try {
+          files.putAll(exportDisks(session, checked.source(), vm, files.keySet()));
+        } catch (VmImportException e) {
+          condition(ConditionType.VM_EXPORT_FAILED, true, e.code().name(), e.getMessage());
+          throw e;
+        }
+      }
+      condition(
+          ConditionType.VM_EXPORTED, true, "Exported", vm.disks().size() + " disk(s) exported");
+      enter(ImportPhase.DISKS_EXPORTED, vm.disks().size() + " disk(s) exported and converted");
+
+      step("publish");
+      List<PublishedImage> images = publish(vm, files);
+      enter(ImportPhase.DISK_IMAGES_READY, images.size() + " image(s) ready");
+
+      step("create-vm");
+      String location =
+          services.retrier().call("creating VM " + vm.name(), () -> target.createVm(vm, images));
+      enter(ImportPhase.VM_CREATED, "VM " + vm.name() + " created: " + location);
+      if (target.startsVms()) {
+        step("start-vm");
+        awaitRunning(vm);
+        enter(ImportPhase.VM_RUNNING, "VM " + vm.name() + " is running");
+      }
+      services.checkpoints().delete(ref);
+      return new ImportResult(ref, phase, vm, images, location);
+    }
+  }
+
+  private record Checked(
+      SourceVm source, TargetVmPlanner.Plan plan, List<ValidationIssue> issues) {}
+
+  private List<ValidationIssue> preflight(SourceSession session) {
+    if (request.spec().skipPreflightChecks()) {
+      return List.of();
+    }
+    return services
+        .retrier()
+        .call("preflight of " + ref, () -> session.validator().preflight(request.spec()));
+  }
+
+  /** Reads the source VM and plans the target VM, with the issues planning and the target find. */
+  private Checked plan(SourceSession session) {
+    VmLocator locator = new VmLocator(request.spec().virtualMachineName(), request.spec().folder());
+    SourceVm source =
+        services
+            .retrier()
+            .call("looking up VM " + locator, () -> session.inventory().describe(locator));
+    TargetVmPlanner.Plan plan = TargetVmPlanner.plan(request, source);
+    List<ValidationIssue> issues = new ArrayList<>(plan.issues());
+    issues.addAll(services.retrier().call("target preflight", () -> target.preflight(plan.vm())));
+    return new Checked(source, plan, issues);
+  }
+
+  private static boolean hasErrors(List<ValidationIssue> issues) {
+    return issues.stream().anyMatch(ValidationIssue::isError);
+  }
+
+  private SourceSession open(SourceProvider provider) {
+    return services
+        .retrier()
+        .call(
+            "connecting to source " + request.source().namespace() + "/" + request.source().name(),
+            () -> provider.open(request.source()));
+  }
+
+  private void rejectErrors(List<ValidationIssue> issues) {
+    List<ValidationIssue> errors = issues.stream().filter(ValidationIssue::isError).toList();
+    if (!errors.isEmpty()) {
+      ErrorCode code = errors.size() == 1 ? errors.get(0).code() : ErrorCode.INVALID_SPEC;
+      throw new VmImportException(
+          code, String.join("; ", errors.stream().map(ValidationIssue::toString).toList()));
+    }
+  }
+
+  // ---------------------------------------------------------------- disks
+
+  /** Disks a previous run finished, still present and unchanged, by target disk name. */
+  private Map<String, Path> finishedDisks(TargetVm vm) {
+    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+    Map<String, Path> files = new LinkedHashMap<>();
+    for (TargetDisk disk : vm.disks()) {
+      Checkpoint.FinishedDisk finished = checkpoint.disks().get(disk.source().key());
+      Path expected = target.diskPath(ref, disk);
+      if (finished != null
+          && Path.of(finished.path()).equals(expected)
+          && sizeOf(expected) == finished.sizeBytes()) {
+        log.info("{}: {} was finished by an earlier run, not exporting it again", ref, disk.name());
+        files.put(disk.name(), expected);
+        listener.diskProgress(
+            ref,
+            new DiskProgress(
+                disk.name(),
+                DiskProgress.Stage.DONE,
+                finished.sizeBytes(),
+                finished.sizeBytes(),
+                0));
+      }
+    }
+    return files;
+  }
+
+  private Map<String, Path> exportDisks(
+      SourceSession session, SourceVm source, TargetVm vm, java.util.Set<String> done) {
+    List<TargetDisk> todo = vm.disks().stream().filter(d -> !done.contains(d.name())).toList();
+    ExportSession export =
+        services
+            .retrier()
+            .call("starting export of " + source.name(), () -> session.exporter().begin(source));
+    long totalBytes = todo.stream().mapToLong(d -> d.source().capacityBytes()).sum();
+    AtomicLong transferred = new AtomicLong();
+    ScheduledFuture<?> keepAlive =
+        services
+            .scheduler()
+            .scheduleAtFixedRate(
+                () -> keepAlive(export, transferred.get(), totalBytes),
+                services.config().keepAliveInterval().toMillis(),
+                services.config().keepAliveInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
+    CountDownLatch finished = new CountDownLatch(todo.size());
+    List<Future<Path>> futures = new ArrayList<>();
+    Map<String, Path> files = new LinkedHashMap<>();
+    try {
+      for (TargetDisk disk : todo) {
+        futures.add(
+            services
+                .diskExecutor()
+                .submit(
+                    () -> {
+                      try {
+                        return transferDisk(export, disk, transferred);
+                      } finally {
+                        finished.countDown();
+                      }
+                    }));
+      }
+      for (int i = 0; i < todo.size(); i++) {
+        files.put(todo.get(i).name(), await(futures.get(i)));
+      }
+    } catch (RuntimeException e) {
+      stopTransfers(futures, finished);
+      abort(export, e);
+      throw e;
+    } finally {
+      keepAlive.cancel(false);
+    }
+    services.retrier().run("completing export of " + source.name(), export::complete);
+    return files;
+  }
+
+  private Path await(Future<Path> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      cancel.cancel();
+      throw new VmImportException(ErrorCode.CANCELLED, "import cancelled", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof VmImportException v) {
+        throw v;
+      }
+      throw new VmImportException(
+          ErrorCode.INTERNAL, "disk transfer failed unexpectedly: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Stops the other transfers after one failed (or on cancel) and waits until they have ended. */
+  private void stopTransfers(List<Future<Path>> futures, CountDownLatch finished) {
+    futures.forEach(future -> future.cancel(true));
+    try {
+      if (!finished.await(CANCEL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("{}: disk transfers still running {} after cancel", ref, CANCEL_GRACE);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Cleans the source after a failure; a cleanup error is reported with the failure. */
+  private void abort(ExportSession export, RuntimeException failure) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      // the source must be cleaned even when the run was cancelled
+      export.abort();
+    } catch (RuntimeException cleanup) {
+      warn("cleaning up the export on the source failed: " + cleanup.getMessage());
+      failure.addSuppressed(cleanup);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void keepAlive(ExportSession export, long transferred, long total) {
+    int percent = total <= 0 ? 0 : (int) Math.min(99, transferred * 100 / total);
+    try {
+      export.keepAlive(percent);
+    } catch (VmImportException e) {
+      // the transfer itself will fail if the source really dropped the export
+      log.warn("{}: keep-alive of the export failed: {}", ref, e.toString());
+    }
+  }
+
+  private Path transferDisk(ExportSession export, TargetDisk disk, AtomicLong transferred) {
+    MDC.put("vmimport.import", ref.toString());
+    MDC.put("vmimport.disk", disk.name());
+    try {
+      prepare(export, disk);
+      Path file = target.diskPath(ref, disk);
+      long size =
+          services
+              .retrier()
+              .call(
+                  "transfer of " + disk.name(),
+                  () -> downloadAndConvert(export, disk, file, transferred));
+      synchronized (checkpointLock) {
+        Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+        services
+            .checkpoints()
+            .save(
+                ref,
+                checkpoint.withDisk(
+                    new Checkpoint.FinishedDisk(disk.source().key(), file.toString(), size)));
+      }
+      listener.diskProgress(
+          ref, new DiskProgress(disk.name(), DiskProgress.Stage.DONE, size, size, 0));
+      return file;
+    } finally {
+      MDC.remove("vmimport.disk");
+      MDC.remove("vmimport.import");
+    }
+  }
+
+  private void prepare(ExportSession export, TargetDisk disk) {
+    Instant deadline = services.time().now().plus(services.config().preparationTimeout());
+    while (true) {
+      checkCancelled();
+      Preparation preparation =
+          services.retrier().call("preparing " + disk.name(), () -> export.prepare(disk.source()));
+      if (preparation.isReady()) {
+        return;
+      }
+      listener.diskProgress(
+          ref, new DiskProgress(disk.name(), DiskProgress.Stage.PREPARING, 0, -1, 0));
+      if (!services.time().now().isBefore(deadline)) {
+        throw new VmImportException(
+            ErrorCode.TIMEOUT,
+            disk.name()
+                + " was not ready on the source after "
+                + services.config().preparationTimeout()
+                + " (last state: "
+                + preparation.detail()
+                + ")");
+      }
+      Duration wait = preparation.retryAfter();
+      Deadline.sleep(
+          services.time(), wait.compareTo(MAX_PREPARATION_WAIT) > 0 ? MAX_PREPARATION_WAIT : wait);
+    }
+  }
+
+  /** One attempt at bringing a disk from the source to its converted file; returns its size. */
+  private long downloadAndConvert(
+      ExportSession export, TargetDisk disk, Path file, AtomicLong transferred) {
+    checkCancelled();
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    Path staged = null;
+    long before = transferred.get();
+    boolean done = false;
+    try {
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(partial);
+      Files.deleteIfExists(file);
+      DiskStream stream = export.open(disk.source());
+      cancel.register(stream);
+      try (stream) {
+        ProgressMeter meter =
+            new ProgressMeter(
+                listener,
+                ref,
+                disk.name(),
+                DiskProgress.Stage.EXPORTING,
+                stream.length().orElse(-1),
+                services.time());
+        boolean direct = stream.format() == target.diskFormat();
+        Path copyTo = direct ? partial : stagingFile(disk, stream);
+        staged = direct ? null : copyTo;
+        long copied =
+            SparseCopy.copy(
+                stream.input(),
+                copyTo,
+                bytes -> {
+                  transferred.set(before + bytes);
+                  meter.update(bytes);
+                });
+        meter.finish(copied);
+        if (!direct) {
+          stream.close();
+          convert(disk, copyTo, stream, partial);
+        }
+      } finally {
+        cancel.unregister(stream);
+      }
+      move(partial, file);
+      done = true;
+      return Files.size(file);
+    } catch (IOException e) {
+      throw translate(e, disk);
+    } finally {
+      if (staged != null) {
+        deleteQuietly(staged);
+      }
+      if (!done) {
+        transferred.set(before);
+        deleteQuietly(partial);
+      }
+    }
+  }
+
+  private Path stagingFile(TargetDisk disk, DiskStream stream) throws IOException {
+    Files.createDirectories(scratch);
+    long usable = Files.getFileStore(scratch).getUsableSpace();
+    long needed = disk.source().allocatedBytes().orElse(stream.length().orElse(0));
+    if (needed > usable) {
+      throw new VmImportException(
+          ErrorCode.SCRATCH_EXHAUSTED,
+          disk.name()
+              + " needs "
+              + needed
+              + " bytes of scratch space in "
+              + scratch
+              + " but only "
+              + usable
+              + " are free; free some space or choose another scratch directory");
+    }
+    Path staged = scratch.resolve(disk.name() + "." + stream.format().id());
+    Files.deleteIfExists(staged);
+    return staged;
+  }
+
+  private void convert(TargetDisk disk, Path staged, DiskStream stream, Path output) {
+    checkCancelled();
+    ProgressMeter meter =
+        new ProgressMeter(
+            listener, ref, disk.name(), DiskProgress.Stage.CONVERTING, 100, services.time());
+    services
+        .converter()
+        .convert(
+            new ConversionRequest(
+                staged, Optional.of(stream.format()), output, target.diskFormat()),
+            (done, total) -> meter.update(done));
+    meter.finish(100);
+  }
+
+  private VmImportException translate(IOException e, TargetDisk disk) {
+    if (cancel.isCancelled()
+        || e instanceof ClosedByInterruptException
+        || e instanceof InterruptedIOException) {
+      return new VmImportException(
+          ErrorCode.CANCELLED, "transfer of " + disk.name() + " cancelled", e);
+    }
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("No space left on device")) {
+      return new VmImportException(
+          ErrorCode.SCRATCH_EXHAUSTED,
+          "no space left while writing "
+              + disk.name()
+              + " (scratch "
+              + scratch
+              + "); free some space or choose another directory",
+          e);
+    }
+    return new VmImportException(
+        ErrorCode.EXPORT_FAILED, "transfer of " + disk.name() + " failed: " + e, e);
+  }
+
+  // ---------------------------------------------------------------- publish and start
+
+  private List<PublishedImage> publish(TargetVm vm, Map<String, Path> files) {
+    List<PublishedImage> images = new ArrayList<>();
+    for (TargetDisk disk : vm.disks()) {
+      Path file = files.get(disk.name());
+      images.add(
+          services
+              .retrier()
+              .call("publishing " + disk.name(), () -> target.publish(vm, disk, file)));
+    }
+    enter(ImportPhase.DISK_IMAGE_SUBMITTED, images.size() + " image(s) submitted");
+    int[] resubmissions = new int[images.size()];
+    boolean ready =
+        Deadline.await(
+            services.time(),
+            services.config().imageReadyTimeout(),
+            services.config().pollInterval(),
+            () -> allImagesReady(vm, files, images, resubmissions));
+    if (!ready) {
+      throw new VmImportException(
+          ErrorCode.TIMEOUT,
+          "images were not ready within " + services.config().imageReadyTimeout());
+    }
+    return images;
+  }
+
+  private boolean allImagesReady(
+      TargetVm vm, Map<String, Path> files, List<PublishedImage> images, int[] resubmissions) {
+    boolean all = true;
+    for (int i = 0; i < images.size(); i++) {
+      PublishedImage image = images.get(i);
+      TargetStatus status =
+          services
+              .retrier()
+              .call("status of image " + image.imageName(), () -> target.imageStatus(vm, image));
+      switch (status.state()) {
+        case READY -> {}
+        case PENDING -> all = false;
+        case FAILED -> {
+          all = false;
+          if (resubmissions[i] >= services.config().imageResubmissions()) {
+            enter(ImportPhase.DISK_IMAGE_FAILED, image.imageName() + ": " + status.message());
+            throw new VmImportException(
+                ErrorCode.TARGET_FAILED,
+                "image "
+                    + image.imageName()
+                    + " failed "
+                    + (resubmissions[i] + 1)
+                    + " time(s): "
+                    + status.message(),
+                null,
+                false);
+          }
+          resubmissions[i]++;
+          TargetDisk disk = vm.disks().get(i);
+          log.warn(
+              "{}: image {} failed ({}), submitting it again ({}/{})",
+              ref,
+              image.imageName(),
+              status.message(),
+              resubmissions[i],
+              services.config().imageResubmissions());
+          images.set(
+              i,
+              services
+                  .retrier()
+                  .call(
+                      "publishing " + disk.name(),
+                      () -> target.publish(vm, disk, files.get(disk.name()))));
+        }
+      }
+    }
+    return all;
+  }
+
+  private void awaitRunning(TargetVm vm) {
+    String[] last = {""};
+    boolean running =
+        Deadline.await(
+            services.time(),
+            services.config().vmRunningTimeout(),
+            services.config().pollInterval(),
+            () -> {
+              TargetStatus status =
+                  services.retrier().call("status of VM " + vm.name(), () -> target.vmStatus(vm));
+              last[0] = status.message();
+              if (status.state() == TargetStatus.State.FAILED) {
+                throw new VmImportException(
+                    ErrorCode.TARGET_FAILED, "VM " + vm.name() + " failed: " + status.message());
+              }
+              return status.state() == TargetStatus.State.READY;
+            });
+    if (!running) {
+      throw new VmImportException(
+          ErrorCode.TIMEOUT,
+          "VM "
+              + vm.name()
+              + " was not running within "
+              + services.config().vmRunningTimeout()
+              + " (last state: "
+              + last[0]
+              + ")");
+    }
+  }
+
+  // ---------------------------------------------------------------- phases and failure
+
+  private void enter(ImportPhase next, String message) {
+    phase = next;
+    log.info("{}: {} ({})", ref, next, message);
+    listener.phaseChanged(ref, next, message);
+  }
+
+  private void condition(ConditionType type, boolean status, String reason, String message) {
+    log.info("{}: condition {}={} {}: {}", ref, type.wireValue(), status, reason, message);
+    listener.conditionChanged(
+        ref, new ImportCondition(type, status, reason, message, services.time().now()));
+  }
+
+  private void warn(String message) {
+    log.warn("{}: {}", ref, message);
+    listener.warning(ref, message);
+  }
+
+  private void step(String name) {
+    MDC.put("vmimport.step", name);
+  }
+
+  private void checkCancelled() {
+    if (cancel.isCancelled() || Thread.currentThread().isInterrupted()) {
+      throw new VmImportException(ErrorCode.CANCELLED, "import cancelled");
+    }
+  }
+
+  private static VmImportException cancelled(Exception cause) {
+    return cause instanceof VmImportException v && v.code() == ErrorCode.CANCELLED
+        ? v
+        : new VmImportException(ErrorCode.CANCELLED, "import cancelled", cause);
+  }
+
+  /**
+   * Reports a failure: a user's mistake found before the import was valid makes it invalid (a
+   * transient error does not: upstream marked imports invalid forever on a login blip); anything
+   * else fails it. A cancelled import leaves nothing behind in the target.
+   */
+  private VmImportException fail(VmImportException e) {
+    if (e.code() == ErrorCode.CANCELLED) {
+      cleanUpCancelled(e);
+      enter(ImportPhase.FAILED, "cancelled");
+      return e;
+    }
+    boolean beforeValid = phase == ImportPhase.NEW;
+    enter(beforeValid && !e.retryable() ? ImportPhase.INVALID : ImportPhase.FAILED, e.getMessage());
+    return e;
+  }
+
+  private void cleanUpCancelled(VmImportException e) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      target.discard(ref);
+      services.checkpoints().delete(ref);
+    } catch (VmImportException cleanup) {
+      warn("cleaning up after cancel failed: " + cleanup.getMessage());
+      e.addSuppressed(cleanup);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void removeScratch() {
+    if (!Files.exists(scratch)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(scratch)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      warn("could not remove scratch directory " + scratch + ": " + e);
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to);
+    }
+  }
+
+  private static long sizeOf(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.error("could not delete {}: {}", file, e.toString());
+    }
+  }
+}
