@@ -1,0 +1,650 @@
+package io.vmimport.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ImportPhase;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.event.DiskProgress;
+import io.vmimport.api.model.Cpu;
+import io.vmimport.api.model.DiskBus;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.Firmware;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.model.ImportRequest;
+import io.vmimport.api.model.ImportSpec;
+import io.vmimport.api.model.NetworkMapping;
+import io.vmimport.api.model.NicModel;
+import io.vmimport.api.model.PowerState;
+import io.vmimport.api.model.SourceDisk;
+import io.vmimport.api.model.SourceNic;
+import io.vmimport.api.model.SourceRef;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.target.NetworkAttachment;
+import io.vmimport.api.target.TargetVm;
+import io.vmimport.core.fake.CopyingConverter;
+import io.vmimport.core.fake.FakeSource;
+import io.vmimport.core.fake.FakeTarget;
+import io.vmimport.core.fake.FakeTime;
+import io.vmimport.core.fake.RecordingListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImportEngineTest {
+  private static final ImportRef REF = new ImportRef("default", "web-import");
+  private static final SourceRef SOURCE_REF =
+      new SourceRef("migration.harvesterhci.io/v1beta1", "FakeSource", "lab", "default");
+  private static final SourceSpec SOURCE =
+      new SourceSpec(
+          "fake",
+          "default",
+          "lab",
+          Map.of("endpoint", "https://lab"),
+          io.vmimport.api.model.Credentials.NONE);
+
+  @TempDir Path dir;
+
+  private final FakeTime time = new FakeTime();
+  private FakeSource source;
+  private FakeTarget target;
+  private CopyingConverter converter;
+  private InMemoryCheckpointStore checkpoints;
+  private ImportEngine engine;
+  private final RecordingListener listener = new RecordingListener();
+
+  @BeforeEach
+  void setUp() {
+    SourceVm vm =
+        new SourceVm(
+            "vm-42",
+            "Web Server_01",
+            new Cpu(8, 4),
+            6144,
+            Firmware.efi(true, true),
+            List.of(
+                SourceDisk.of(0, "2000", "data.vmdk", 3 << 20)
+                    .withBus(DiskBus.SCSI)
+                    .withBootOrder(2),
+                SourceDisk.of(1, "2001", "boot.vmdk", 2 << 20).withBootOrder(1)),
+            List.of(
+                SourceNic.of(0, "00:50:56:aa:bb:01", NicModel.E1000, "prod"),
+                new SourceNic(1, "00:50:56:aa:bb:02", Optional.empty(), Optional.of("VM Network"))),
+            Optional.of("the web server"),
+            Optional.of("centos7_64Guest"));
+    source = new FakeSource(time, vm);
+    source.diskContent.put("2000", randomBytes(3 << 20, 1));
+    source.diskContent.put("2001", randomBytes(2 << 20, 2));
+    target = new FakeTarget(dir.resolve("out"));
+    converter = new CopyingConverter();
+    checkpoints = new InMemoryCheckpointStore();
+    engine = newEngine(config().build(), checkpoints);
+  }
+
+  @AfterEach
+  void tearDown() {
+    engine.close();
+  }
+
+  private EngineConfig.Builder config() {
+    return EngineConfig.builder(dir.resolve("scratch"))
+        .maxParallelDisks(2)
+        .maxAttempts(3)
+        .initialBackoff(Duration.ofMillis(1))
+        .maxBackoff(Duration.ofMillis(2))
+        .pollInterval(Duration.ofSeconds(5))
+        .keepAliveInterval(Duration.ofMillis(20));
+  }
+
+  private ImportEngine newEngine(EngineConfig config, CheckpointStore store) {
+    return new ImportEngine(new ProviderRegistry(List.of(source)), converter, store, config, time);
+  }
+
+  private ImportSpec.Builder spec() {
+    return ImportSpec.builder(SOURCE_REF, "Web Server_01")
+        .addNetworkMapping(new NetworkMapping("prod", "vlan1"));
+  }
+
+  private ImportRequest request(ImportSpec spec) {
+    return new ImportRequest(REF, spec, SOURCE);
+  }
+
+  private ImportResult run(ImportSpec spec) {
+    return engine.run(request(spec), target, listener);
+  }
+
+  @Test
+  void phasesFollowUpstreamStringsInOrder() {
+    ImportResult result = run(spec().build());
+
+    assertThat(listener.phases)
+        .containsExactly(
+            "virtualMachineImportValid",
+            "sourceReady",
+            "disksExported",
+            "diskImageSubmitted",
+            "diskImagesReady",
+            "virtualMachineCreated",
+            "virtualMachineRunning");
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(listener.conditionTypes())
+        .containsExactly("VMShutdownGuest", "VMPoweredOff", "VMExported");
+    assertThat(source.artifacts).as("export lease released").isEmpty();
+    assertThat(source.calls).contains("complete").doesNotContain("abort");
+    assertThat(source.openSessions.get()).as("session logged out").isZero();
+  }
+
+  @Test
+  void exportedDisksHoldTheSourceBytesInBootOrder() throws IOException {
+    ImportResult result = run(spec().build());
+
+    TargetVm vm = result.vm();
+    assertThat(vm.disks()).extracting(d -> d.source().key()).containsExactly("2001", "2000");
+    assertThat(vm.disks()).extracting(d -> d.name()).containsExactly("disk-0", "disk-1");
+    assertThat(vm.disks()).extracting(d -> d.bootOrder()).containsExactly(1, 2);
+    assertThat(vm.disks())
+        .extracting(d -> d.bus())
+        .as("source bus kept, default for the rest")
+        .containsExactly(DiskBus.VIRTIO, DiskBus.SCSI);
+    for (var disk : vm.disks()) {
+      Path file = target.diskPath(REF, disk);
+      assertThat(Files.readAllBytes(file)).isEqualTo(source.diskContent.get(disk.source().key()));
+    }
+    assertThat(converter.conversions)
+        .as("raw export into a raw target needs no conversion")
+        .isEmpty();
+  }
+
+  @Test
+  void hardwareIsMappedWithoutUpstreamsBugs() {
+    TargetVm vm = run(spec().build()).vm();
+
+    assertThat(vm.cpu().sockets()).isEqualTo(2);
+    assertThat(vm.cpu().cores()).isEqualTo(4);
+    assertThat(vm.cpu().threads()).isEqualTo(1);
+    assertThat(vm.memoryMiB()).isEqualTo(6144);
+    assertThat(vm.firmware()).isEqualTo(Firmware.efi(true, true));
+    assertThat(vm.description()).contains("the web server");
+  }
+
+  @Test
+  void oneUnmatchedNicGoesToThePodNetworkWithItsMacAndModel() {
+    TargetVm vm = run(spec().build()).vm();
+
+    assertThat(vm.nics()).hasSize(2);
+    assertThat(vm.nics().get(0).network()).isEqualTo(NetworkAttachment.multus("default", "vlan1"));
+    assertThat(vm.nics().get(0).model()).as("detected model kept").isEqualTo(NicModel.E1000);
+    assertThat(vm.nics().get(1).network()).isEqualTo(NetworkAttachment.POD);
+    assertThat(vm.nics().get(1).macAddress()).isEqualTo("00:50:56:aa:bb:02");
+    assertThat(vm.nics().get(1).model()).as("default model").isEqualTo(NicModel.VIRTIO);
+  }
+
+  @Test
+  void mappingModelOverridesTheDetectedModel() {
+    ImportSpec spec =
+        ImportSpec.builder(SOURCE_REF, "Web Server_01")
+            .addNetworkMapping(
+                new NetworkMapping("prod", "infra/vlan1", Optional.of(NicModel.RTL8139)))
+            .defaultNetworkInterfaceModel(NicModel.E1000E)
+            .build();
+
+    TargetVm vm = run(spec).vm();
+
+    assertThat(vm.nics().get(0).model()).isEqualTo(NicModel.RTL8139);
+    assertThat(vm.nics().get(0).network()).isEqualTo(NetworkAttachment.multus("infra", "vlan1"));
+    assertThat(vm.nics().get(1).model()).isEqualTo(NicModel.E1000E);
+  }
+
+  @Test
+  void twoUnmatchedNicsFailPreflightListingThem() {
+    ImportSpec spec = ImportSpec.builder(SOURCE_REF, "Web Server_01").build();
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
+    assertThat(e.getMessage())
+        .contains("2 NICs have no network mapping")
+        .contains("00:50:56:aa:bb:01")
+        .contains("'prod'")
+        .contains("00:50:56:aa:bb:02")
+        .contains("'VM Network'");
+    assertThat(listener.phases).containsExactly("virtualMachineImportInvalid");
+    assertThat(source.calls).as("nothing done on the source").doesNotContain("powerOff", "begin");
+  }
+
+  @Test
+  void duplicateSourceNetworkIsRejectedNamingTheField() {
+    ImportSpec spec = spec().addNetworkMapping(new NetworkMapping("prod", "default/vlan2")).build();
+
+    List<ValidationIssue> issues = engine.validate(request(spec), target);
+
+    assertThat(issues)
+        .anySatisfy(
+            issue -> {
+              assertThat(issue.field()).contains("spec.networkMapping[1].sourceNetwork");
+              assertThat(issue.message()).contains("already mapped by spec.networkMapping[0]");
+            });
+  }
+
+  @Test
+  void invalidDestinationNetworkNamesTheField() {
+    ImportSpec spec =
+        ImportSpec.builder(SOURCE_REF, "Web Server_01")
+            .addNetworkMapping(new NetworkMapping("prod", "a/b/c"))
+            .build();
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec));
+
+    assertThat(e.getMessage()).contains("spec.networkMapping[0].destinationNetwork");
+    assertThat(source.calls).as("rejected before contacting the source").isEmpty();
+  }
+
+  @Test
+  void guestShutdownIsUsedWhenTheGuestCooperates() {
+    source.guestShutdownTakes = Duration.ofSeconds(20);
+
+    run(spec().build());
+
+    assertThat(source.calls).contains("shutdownGuest").doesNotContain("powerOff");
+    assertThat(listener.conditionTypes()).containsSubsequence("VMShutdownGuest", "VMPoweredOff");
+  }
+
+  @Test
+  void shutdownEscalatesToPowerOffAfterTheGracefulTimeout() {
+    source.guestShutdownTakes = null;
+    Instant start = time.now();
+
+    run(spec().gracefulShutdownTimeout(Duration.ofSeconds(90)).build());
+
+    assertThat(source.calls).containsSubsequence("shutdownGuest", "powerOff");
+    assertThat(Duration.between(start, source.powerOffAt)).isEqualTo(Duration.ofSeconds(90));
+    assertThat(listener.conditionTypes())
+        .containsExactly("VMShutdownGuest", "VMPoweringOff", "VMPoweredOff", "VMExported");
+    assertThat(listener.conditions.get(0).reason()).isEqualTo("GuestShutdownTimedOut");
+  }
+
+  @Test
+  void defaultGracefulTimeoutIsSixtySeconds() {
+    source.guestShutdownTakes = null;
+    Instant start = time.now();
+
+    run(spec().gracefulShutdownTimeout(Duration.ZERO).build());
+
+    assertThat(Duration.between(start, source.powerOffAt)).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void forcePowerOffSkipsTheGuest() {
+    Instant start = time.now();
+
+    run(spec().forcePowerOff(true).build());
+
+    assertThat(source.calls).contains("powerOff").doesNotContain("shutdownGuest");
+    assertThat(source.powerOffAt).isEqualTo(start);
+    assertThat(listener.conditionTypes())
+        .containsExactly("VMPoweringOff", "VMPoweredOff", "VMExported");
+  }
+
+  @Test
+  void aVmAlreadyOffIsNotTouched() {
+    source.power = PowerState.OFF;
+
+    run(spec().build());
+
+    assertThat(source.calls).doesNotContain("shutdownGuest", "powerOff");
+    assertThat(listener.conditionTypes()).startsWith("VMPoweredOff");
+  }
+
+  @Test
+  void transientErrorsAreRetried() {
+    source.openFailures.add(
+        new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "connection reset"));
+    source.openFailures.add(
+        new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "connection reset"));
+
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(source.calls.stream().filter("open"::equals).count()).isEqualTo(3);
+  }
+
+  @Test
+  void userErrorsFailAtOnceAndMakeTheImportInvalid() {
+    source.openFailures.add(
+        new VmImportException(ErrorCode.AUTHENTICATION_FAILED, "wrong user name or password"));
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.AUTHENTICATION_FAILED);
+    assertThat(e.retryable()).isFalse();
+    assertThat(source.calls).containsExactly("open");
+    assertThat(listener.phases).containsExactly("virtualMachineImportInvalid");
+  }
+
+  @Test
+  void aSourceDownLongerThanTheRetriesFailsRetryablyNotInvalid() {
+    for (int i = 0; i < 3; i++) {
+      source.openFailures.add(new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "timeout"));
+    }
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.SOURCE_UNAVAILABLE);
+    assertThat(e.retryable()).isTrue();
+    assertThat(source.calls).containsExactly("open", "open", "open");
+    assertThat(listener.phases).containsExactly("VMMigrationFailed");
+  }
+
+  @Test
+  void unknownVmIsInvalidNamingTheVm() {
+    VmImportException e =
+        catchThrowableOfType(
+            VmImportException.class, () -> run(ImportSpec.builder(SOURCE_REF, "nope").build()));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND);
+    assertThat(e.getMessage()).contains("'nope'");
+    assertThat(listener.phases).containsExactly("virtualMachineImportInvalid");
+  }
+
+  @Test
+  void providerPreflightErrorsStopTheImportUnlessSkipped() {
+    source.preflightIssues =
+        List.of(ValidationIssue.error(ErrorCode.NOT_FOUND, "network 'prod' does not exist"));
+
+    assertThatThrownBy(() -> run(spec().build()))
+        .isInstanceOf(VmImportException.class)
+        .hasMessageContaining("network 'prod' does not exist");
+
+    listener.phases.clear();
+    ImportResult result = run(spec().skipPreflightChecks(true).build());
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+  }
+
+  @Test
+  void disksAreTransferredInParallel() throws Exception {
+    CountDownLatch bothOpen = new CountDownLatch(2);
+    source.streamOverride =
+        disk -> {
+          bothOpen.countDown();
+          try {
+            if (!bothOpen.await(10, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("the other disk was not opened in parallel");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+        };
+
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+  }
+
+  @Test
+  void preparationOnTheSourceIsPolledUntilReady() {
+    source.pendingPreparations = 3;
+    Instant start = time.now();
+
+    run(spec().forcePowerOff(true).build());
+
+    assertThat(listener.progress)
+        .filteredOn(p -> p.stage() == DiskProgress.Stage.PREPARING)
+        .hasSizeGreaterThanOrEqualTo(3);
+    assertThat(time.since(start)).isGreaterThanOrEqualTo(Duration.ofSeconds(15));
+  }
+
+  @Test
+  void progressReportsBytesAndEndsDone() {
+    run(spec().build());
+
+    assertThat(listener.progress)
+        .filteredOn(p -> p.stage() == DiskProgress.Stage.EXPORTING && p.diskName().equals("disk-1"))
+        .last()
+        .satisfies(
+            p -> {
+              assertThat(p.done()).isEqualTo(3 << 20);
+              assertThat(p.total()).isEqualTo(3 << 20);
+            });
+    assertThat(listener.progress)
+        .filteredOn(p -> p.stage() == DiskProgress.Stage.DONE)
+        .extracting(DiskProgress::diskName)
+        .containsExactlyInAnyOrder("disk-0", "disk-1");
+  }
+
+  @Test
+  void otherExportFormatsAreStagedInScratchAndConverted() throws IOException {
+    source.exportFormat = DiskFormat.VMDK;
+
+    ImportResult result = run(spec().build());
+
+    assertThat(converter.conversions).hasSize(2);
+    assertThat(converter.conversions)
+        .allSatisfy(
+            c -> assertThat(c.source().startsWith(dir.resolve("scratch"))).as("staged").isTrue());
+    assertThat(leftoverFiles(dir.resolve("scratch"))).as("scratch emptied").isEmpty();
+    for (var disk : result.vm().disks()) {
+      assertThat(Files.readAllBytes(target.diskPath(REF, disk)))
+          .isEqualTo(source.diskContent.get(disk.source().key()));
+    }
+  }
+
+  @Test
+  void aFailedImageIsResubmittedAndRecovers() {
+    target.imageFailures.put("disk-1", 2);
+
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(target.published).filteredOn("disk-1"::equals).hasSize(3);
+  }
+
+  @Test
+  void anImageFailingBeyondTheResubmissionsFailsTheImportWithItsMessage() {
+    target.imageFailures.put("disk-0", 100);
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
+
+    assertThat(e.getMessage()).contains("checksum mismatch");
+    assertThat(listener.phases).endsWith("diskImageFailed", "VMMigrationFailed");
+    assertThat(target.published).filteredOn("disk-0"::equals).hasSize(4);
+  }
+
+  @Test
+  void aFailedTransferAbortsTheExportAndLeavesNothingOnTheSource() throws IOException {
+    source.streamOverride =
+        disk ->
+            disk.key().equals("2000")
+                ? new FailingStream(new IOException("connection reset by peer"))
+                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.EXPORT_FAILED);
+    assertThat(e.getMessage()).contains("disk-1").contains("connection reset by peer");
+    assertThat(source.opens.get("2000").get()).as("retried").isEqualTo(3);
+    assertThat(source.calls).contains("abort").doesNotContain("complete");
+    assertThat(source.artifacts).isEmpty();
+    assertThat(listener.conditionTypes()).contains("VMExportFailed");
+    assertThat(listener.phases).last().isEqualTo("VMMigrationFailed");
+    assertThat(leftoverFiles(dir.resolve("scratch"))).isEmpty();
+  }
+
+  @Test
+  void cancelStopsTransfersAndLeavesNothingBehind() throws Exception {
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride = disk -> new EndlessStream(streaming);
+    source.exportFormat = DiskFormat.VMDK;
+    engine.close();
+    engine = newEngine(config().maxParallelDisks(2).build(), checkpoints);
+
+    ImportHandle handle = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+    handle.cancel();
+
+    VmImportException e =
+        catchThrowableOfType(VmImportException.class, () -> handle.await(Duration.ofSeconds(30)));
+    assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED);
+    assertThat(source.artifacts).as("lease removed from the source").isEmpty();
+    assertThat(source.calls).contains("abort");
+    assertThat(leftoverFiles(dir.resolve("scratch"))).as("scratch").isEmpty();
+    assertThat(leftoverFiles(dir.resolve("out"))).as("target").isEmpty();
+    assertThat(checkpoints.load(REF)).isEmpty();
+    assertThat(listener.phases).last().isEqualTo("VMMigrationFailed");
+    assertThat(source.openSessions.get()).isZero();
+  }
+
+  @Test
+  void aRerunAfterAFailureSkipsFinishedDisks() throws IOException {
+    FileCheckpointStore store = new FileCheckpointStore(dir.resolve("state"));
+    engine.close();
+    engine = newEngine(config().maxParallelDisks(1).maxAttempts(1).build(), store);
+    source.streamOverride =
+        disk ->
+            disk.key().equals("2000")
+                ? new FailingStream(new IOException("host went away"))
+                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    assertThatThrownBy(() -> run(spec().build())).isInstanceOf(VmImportException.class);
+    assertThat(source.opens.get("2001").get()).isEqualTo(1);
+
+    source.streamOverride = null;
+    source.power = PowerState.ON;
+    engine.close();
+    engine = newEngine(config().maxParallelDisks(1).build(), store);
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(source.opens.get("2001").get()).as("finished disk not exported again").isEqualTo(1);
+    assertThat(source.opens.get("2000").get()).isEqualTo(2);
+    for (var disk : result.vm().disks()) {
+      assertThat(Files.readAllBytes(target.diskPath(REF, disk)))
+          .isEqualTo(source.diskContent.get(disk.source().key()));
+    }
+    assertThat(store.load(REF)).as("checkpoint removed after success").isEmpty();
+  }
+
+  @Test
+  void aRerunAfterACrashWithAllDisksDoneExportsNothing() {
+    FileCheckpointStore store = new FileCheckpointStore(dir.resolve("state"));
+    engine.close();
+    engine = newEngine(config().build(), store);
+    RecordingListener crashing =
+        new RecordingListener() {
+          @Override
+          public void phaseChanged(ImportRef ref, ImportPhase phase, String message) {
+            if (phase == ImportPhase.DISKS_EXPORTED) {
+              throw new SimulatedCrash();
+            }
+          }
+        };
+    assertThatThrownBy(() -> engine.run(request(spec().build()), target, crashing))
+        .isInstanceOf(SimulatedCrash.class);
+    assertThat(store.load(REF)).isPresent();
+
+    engine.close();
+    engine = newEngine(config().build(), store);
+    source.calls.clear();
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(source.calls).doesNotContain("begin", "powerOff", "shutdownGuest");
+    assertThat(source.opens.get("2000").get()).isEqualTo(1);
+    assertThat(source.opens.get("2001").get()).isEqualTo(1);
+  }
+
+  @Test
+  void targetVmNameIsASanitisedLabel() {
+    assertThat(run(spec().build()).vm().name()).matches("web-server-01-[0-9a-f]{8}");
+  }
+
+  private static List<Path> leftoverFiles(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(root)) {
+      return files.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  private static byte[] randomBytes(int size, long seed) {
+    byte[] bytes = new byte[size];
+    new Random(seed).nextBytes(bytes);
+    // a zero run in the middle exercises the sparse writer
+    java.util.Arrays.fill(bytes, size / 3, size / 3 + 65536, (byte) 0);
+    return bytes;
+  }
+
+  /** Stands for the JVM dying: an Error no code path handles. */
+  private static final class SimulatedCrash extends Error {
+    private static final long serialVersionUID = 1L;
+  }
+
+  /** Fails at the first read, like a dropped connection. */
+  private static final class FailingStream extends InputStream {
+    private final IOException failure;
+
+    FailingStream(IOException failure) {
+      this.failure = failure;
+    }
+
+    @Override
+    public int read() throws IOException {
+      throw failure;
+    }
+  }
+
+  /** Streams data until closed, like a large disk; a blocking read ends only by close. */
+  private static final class EndlessStream extends InputStream {
+    private final CountDownLatch started;
+    private volatile boolean closed;
+
+    EndlessStream(CountDownLatch started) {
+      this.started = started;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (closed) {
+        throw new IOException("stream closed");
+      }
+      started.countDown();
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        // a socket read would not notice an interrupt either; only close() ends it
+        Thread.currentThread().interrupt();
+      }
+      java.util.Arrays.fill(b, off, off + len, (byte) 7);
+      return len;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+}
