@@ -1,0 +1,218 @@
+package io.vmimport.tck;
+
+import static java.util.Objects.requireNonNull;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.SourceDisk;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.DiskStream;
+import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.SourceSession;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Export: the bytes of every disk of the known VM arrive unchanged, and whatever the export created
+ * on the source is gone after {@code complete()}, after {@code abort()} following a failure, and
+ * after a cancel that closes the stream from another thread. The suite drives the export as core
+ * does: powers the VM off if needed, calls {@code prepare} until ready (sleeping what it asks, at
+ * most a second at a time), opens each disk and copies it to a file that the fixture verifies.
+ */
+public abstract class ExportContract extends ProviderContract {
+  /** What the failure and cancel paths read before giving up: enough to have started a transfer. */
+  private static final int PARTIAL_READ_BYTES = 64 * 1024;
+
+  @TempDir Path exportDir;
+
+  @Test
+  void exportsEveryDiskUnchangedAndLeavesNothingOnSource() throws Exception {
+    try (SourceSession session = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(session);
+      Set<String> before = fixture().sourceArtifacts();
+
+      List<ExportedDisk> exported = new ArrayList<>();
+      ExportSession export = session.exporter().begin(vm);
+      try {
+        for (SourceDisk disk : vm.disks()) {
+          ExportSteps.awaitPrepared(export, disk, timeout());
+          Path file = exportDir.resolve("disk-" + disk.index());
+          try (DiskStream stream = export.open(disk)) {
+            ExportSteps.copy(stream, file);
+            exported.add(new ExportedDisk(disk, stream.format(), file));
+          }
+          export.keepAlive(exported.size() * 100 / vm.disks().size());
+        }
+        export.complete();
+      } catch (Throwable failure) {
+        ExportSteps.abortAfter(export, failure);
+        throw failure;
+      }
+
+      ExportSteps.awaitArtifacts(fixture(), before, "complete()");
+      // verified after complete() so that a slow check does not hold the source's lease
+      for (ExportedDisk disk : exported) {
+        fixture().verifyExport(disk.disk(), disk.format(), disk.file());
+      }
+    }
+  }
+
+  @Test
+  void abortBeforeAnyDiskIsReadLeavesNothingOnSource() {
+    try (SourceSession session = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(session);
+      Set<String> before = fixture().sourceArtifacts();
+
+      ExportSession export = session.exporter().begin(vm);
+      try {
+        // one step only: the preparation may still be running on the source when abort() comes
+        export.prepare(vm.disks().get(0));
+      } catch (Throwable failure) {
+        ExportSteps.abortAfter(export, failure);
+        throw failure;
+      }
+      export.abort();
+
+      ExportSteps.awaitArtifacts(fixture(), before, "abort() during preparation");
+    }
+  }
+
+  @Test
+  void abortAfterPartialReadLeavesNothingOnSource() throws IOException {
+    try (SourceSession session = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(session);
+      SourceDisk disk = vm.disks().get(0);
+      Set<String> before = fixture().sourceArtifacts();
+
+      ExportSession export = session.exporter().begin(vm);
+      try {
+        ExportSteps.awaitPrepared(export, disk, timeout());
+        try (DiskStream stream = export.open(disk)) {
+          byte[] head = stream.input().readNBytes(PARTIAL_READ_BYTES);
+          assertThat(head).as("first bytes of disk %s", disk.key()).isNotEmpty();
+        }
+      } catch (Throwable failure) {
+        ExportSteps.abortAfter(export, failure);
+        throw failure;
+      }
+      // the transfer "failed" midway, as when conversion rejects the data
+      export.abort();
+
+      ExportSteps.awaitArtifacts(fixture(), before, "abort() after a partial read");
+    }
+  }
+
+  @Test
+  void closingStreamFromAnotherThreadStopsTransferAndAbortLeavesNothingOnSource() throws Exception {
+    try (SourceSession session = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(session);
+      SourceDisk disk = vm.disks().get(0);
+      Set<String> before = fixture().sourceArtifacts();
+
+      ExecutorService readerThread = Executors.newSingleThreadExecutor();
+      ExportSession export = session.exporter().begin(vm);
+      try {
+        ExportSteps.awaitPrepared(export, disk, timeout());
+        DiskStream stream = export.open(disk);
+        CancelledRead read = readUntilClosedElsewhere(stream, readerThread);
+
+        if (stream.length().isPresent() && stream.length().getAsLong() > read.bytesBeforeClose()) {
+          assertThat(read.endedNormally() && read.bytesTotal() == stream.length().getAsLong())
+              .as(
+                  "the stream delivered all %d bytes although it was closed after %d",
+                  stream.length().getAsLong(), read.bytesBeforeClose())
+              .isFalse();
+        }
+      } catch (Throwable failure) {
+        ExportSteps.abortAfter(export, failure);
+        throw failure;
+      } finally {
+        readerThread.shutdownNow();
+      }
+      export.abort();
+
+      ExportSteps.awaitArtifacts(fixture(), before, "a cancel (stream closed, then abort())");
+    }
+  }
+
+  /**
+   * Reads a first chunk on {@code readerThread}, closes the stream from this thread while the
+   * reader holds it, then lets the reader continue: its reads must end or fail promptly.
+   */
+  private CancelledRead readUntilClosedElsewhere(DiskStream stream, ExecutorService readerThread)
+      throws Exception {
+    CountDownLatch firstChunkRead = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    Future<CancelledRead> reader =
+        readerThread.submit(
+            () -> {
+              byte[] buffer = new byte[PARTIAL_READ_BYTES];
+              int first = stream.input().read(buffer);
+              long beforeClose = Math.max(first, 0);
+              firstChunkRead.countDown();
+              if (!closed.await(timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the test thread did not close the stream");
+              }
+              long total = beforeClose;
+              try {
+                for (int n = stream.input().read(buffer);
+                    n != -1;
+                    n = stream.input().read(buffer)) {
+                  total += n;
+                }
+                return new CancelledRead(beforeClose, total, true);
+              } catch (IOException | VmImportException closedStream) {
+                // the expected outcome: a read on a closed stream fails
+                return new CancelledRead(beforeClose, total, false);
+              }
+            });
+    assertThat(firstChunkRead.await(timeout().toMillis(), TimeUnit.MILLISECONDS))
+        .as("the reader got a first chunk within %s", timeout())
+        .isTrue();
+    stream.close();
+    closed.countDown();
+    try {
+      return reader.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new AssertionError(
+          "reading went on for " + timeout() + " after the stream was closed from another thread",
+          e);
+    }
+  }
+
+  private SourceVm poweredOffKnownVm(SourceSession session) {
+    SourceVm vm = describe(session, fixture().knownVm());
+    ExportSteps.powerOff(session, vm, timeout());
+    return vm;
+  }
+
+  private Duration timeout() {
+    return fixture().timeout();
+  }
+
+  private record ExportedDisk(SourceDisk disk, DiskFormat format, Path file) {
+    ExportedDisk {
+      requireNonNull(disk, "disk is null");
+      requireNonNull(format, "format is null");
+      requireNonNull(file, "file is null");
+    }
+  }
+
+  /**
+   * @param endedNormally the reads after the close reached end of stream instead of failing
+   */
+  private record CancelledRead(long bytesBeforeClose, long bytesTotal, boolean endedNormally) {}
+}

@@ -1,0 +1,343 @@
+package io.vmimport.tck;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vmimport.api.Capability;
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.Cpu;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.Firmware;
+import io.vmimport.api.model.ImportSpec;
+import io.vmimport.api.model.PowerState;
+import io.vmimport.api.model.SourceDisk;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.DiskExporter;
+import io.vmimport.api.source.DiskStream;
+import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.PowerControl;
+import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceProvider;
+import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.SourceValidator;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.source.VmInventory;
+import io.vmimport.api.source.VmLocator;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-memory provider, correct unless given a {@link Flaw}. Each nested subclass is one kind,
+ * registered in the test class path's services file, so the kit's self-test can run the suites
+ * against a provider with exactly one defect.
+ */
+abstract class FakeSourceProvider implements SourceProvider {
+  enum Flaw {
+    NONE,
+    AUTH_FAILURE_AS_UNAVAILABLE,
+    PASSWORD_IN_MESSAGE,
+    UNSTABLE_DISK_KEYS,
+    CORRUPTS_DISK,
+    LEAKS_ON_ABORT,
+    IGNORES_CLOSE,
+    CLAIMS_GUEST_SHUTDOWN
+  }
+
+  private static final AtomicLong KEY_GENERATION = new AtomicLong();
+
+  private final String kind;
+  private final Flaw flaw;
+
+  FakeSourceProvider(String kind, Flaw flaw) {
+    this.kind = requireNonNull(kind, "kind is null");
+    this.flaw = requireNonNull(flaw, "flaw is null");
+  }
+
+  public static final class Honest extends FakeSourceProvider {
+    public Honest() {
+      super("fake-honest", Flaw.NONE);
+    }
+  }
+
+  public static final class AuthFailureAsUnavailable extends FakeSourceProvider {
+    public AuthFailureAsUnavailable() {
+      super("fake-auth-unavailable", Flaw.AUTH_FAILURE_AS_UNAVAILABLE);
+    }
+  }
+
+  public static final class PasswordInMessage extends FakeSourceProvider {
+    public PasswordInMessage() {
+      super("fake-password-leak", Flaw.PASSWORD_IN_MESSAGE);
+    }
+  }
+
+  public static final class UnstableDiskKeys extends FakeSourceProvider {
+    public UnstableDiskKeys() {
+      super("fake-unstable-keys", Flaw.UNSTABLE_DISK_KEYS);
+    }
+  }
+
+  public static final class CorruptsDisk extends FakeSourceProvider {
+    public CorruptsDisk() {
+      super("fake-corrupt", Flaw.CORRUPTS_DISK);
+    }
+  }
+
+  public static final class LeaksOnAbort extends FakeSourceProvider {
+    public LeaksOnAbort() {
+      super("fake-leak", Flaw.LEAKS_ON_ABORT);
+    }
+  }
+
+  public static final class IgnoresClose extends FakeSourceProvider {
+    public IgnoresClose() {
+      super("fake-ignores-close", Flaw.IGNORES_CLOSE);
+    }
+  }
+
+  public static final class ClaimsGuestShutdown extends FakeSourceProvider {
+    public ClaimsGuestShutdown() {
+      super("fake-claims-shutdown", Flaw.CLAIMS_GUEST_SHUTDOWN);
+    }
+  }
+
+  /** Registered twice in the services file: discovery must notice. */
+  public static final class Twin extends FakeSourceProvider {
+    public Twin() {
+      super("fake-twin", Flaw.NONE);
+    }
+  }
+
+  /** A second provider claiming the kind of {@link Twin}. */
+  public static final class OtherTwin extends FakeSourceProvider {
+    public OtherTwin() {
+      super("fake-twin", Flaw.NONE);
+    }
+  }
+
+  @Override
+  public String kind() {
+    return kind;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return flaw == Flaw.NONE
+        ? Set.of(
+            Capability.GUEST_SHUTDOWN, Capability.HARD_POWER_OFF, Capability.PARALLEL_DISK_EXPORT)
+        : Set.of(Capability.GUEST_SHUTDOWN);
+  }
+
+  @Override
+  public SourceSession open(SourceSpec spec) {
+    if (spec.setting("unreachable").isPresent()) {
+      throw new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "connection refused");
+    }
+    FakeSource source = FakeSource.named(spec.requireSetting("source"));
+    String password = spec.credentials().get("password").orElse("");
+    if (!password.equals(source.password)) {
+      String message =
+          flaw == Flaw.PASSWORD_IN_MESSAGE ? "password " + password + " rejected" : "rejected";
+      throw new VmImportException(
+          flaw == Flaw.AUTH_FAILURE_AS_UNAVAILABLE
+              ? ErrorCode.SOURCE_UNAVAILABLE
+              : ErrorCode.AUTHENTICATION_FAILED,
+          message);
+    }
+    return new Session(source);
+  }
+
+  private final class Session
+      implements SourceSession, SourceValidator, VmInventory, PowerControl, DiskExporter {
+    private final FakeSource source;
+
+    Session(FakeSource source) {
+      this.source = source;
+    }
+
+    @Override
+    public SourceValidator validator() {
+      return this;
+    }
+
+    @Override
+    public VmInventory inventory() {
+      return this;
+    }
+
+    @Override
+    public PowerControl power() {
+      return this;
+    }
+
+    @Override
+    public DiskExporter exporter() {
+      return this;
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public List<ValidationIssue> checkSource() {
+      return List.of();
+    }
+
+    @Override
+    public List<ValidationIssue> preflight(ImportSpec spec) {
+      if (!source.vms.containsKey(spec.virtualMachineName())) {
+        return List.of(
+            ValidationIssue.error(
+                ErrorCode.NOT_FOUND,
+                "spec.virtualMachineName",
+                "VM '" + spec.virtualMachineName() + "' not found"));
+      }
+      return List.of();
+    }
+
+    @Override
+    public SourceVm describe(VmLocator locator) {
+      FakeSource.FakeVm vm = vm(locator.nameOrId());
+      List<SourceDisk> disks = new ArrayList<>();
+      for (String key : new TreeSet<>(vm.disks.keySet())) {
+        String reported =
+            flaw == Flaw.UNSTABLE_DISK_KEYS ? key + "#" + KEY_GENERATION.incrementAndGet() : key;
+        disks.add(SourceDisk.of(disks.size(), reported, key, vm.disks.get(key).length));
+      }
+      return new SourceVm(
+          vm.id,
+          locator.nameOrId(),
+          new Cpu(2, 1),
+          1024,
+          Firmware.BIOS,
+          disks,
+          List.of(),
+          Optional.empty(),
+          Optional.empty());
+    }
+
+    @Override
+    public List<String> list() {
+      return List.copyOf(new TreeSet<>(source.vms.keySet()));
+    }
+
+    @Override
+    public PowerState state(SourceVm vm) {
+      return vm(vm.name()).power;
+    }
+
+    @Override
+    public void shutdownGuest(SourceVm vm) {
+      if (flaw == Flaw.CLAIMS_GUEST_SHUTDOWN) {
+        PowerControl.super.shutdownGuest(vm);
+      }
+      vm(vm.name()).power = PowerState.OFF;
+    }
+
+    @Override
+    public void powerOff(SourceVm vm) {
+      vm(vm.name()).power = PowerState.OFF;
+    }
+
+    @Override
+    public ExportSession begin(SourceVm vm) {
+      if (vm(vm.name()).power != PowerState.OFF) {
+        throw new VmImportException(ErrorCode.NOT_SUPPORTED, "VM is running");
+      }
+      String lease = "lease:" + vm.name();
+      source.artifacts.add(lease);
+      return new Export(source, vm, lease);
+    }
+
+    private FakeSource.FakeVm vm(String name) {
+      FakeSource.FakeVm vm = source.vms.get(name);
+      if (vm == null) {
+        throw new VmImportException(ErrorCode.NOT_FOUND, "VM '" + name + "' not found");
+      }
+      return vm;
+    }
+  }
+
+  private final class Export implements ExportSession {
+    private final FakeSource source;
+    private final SourceVm vm;
+    private final String lease;
+
+    Export(FakeSource source, SourceVm vm, String lease) {
+      this.source = source;
+      this.vm = vm;
+      this.lease = lease;
+    }
+
+    @Override
+    public Preparation prepare(SourceDisk disk) {
+      return Preparation.ready();
+    }
+
+    @Override
+    public DiskStream open(SourceDisk disk) {
+      byte[] bytes = source.vms.get(vm.name()).disks.get(disk.key());
+      if (bytes == null) {
+        throw new VmImportException(ErrorCode.NOT_FOUND, "no disk " + disk.key());
+      }
+      byte[] sent = bytes.clone();
+      if (flaw == Flaw.CORRUPTS_DISK) {
+        sent[sent.length / 2] ^= 1;
+      }
+      InputStream input =
+          flaw == Flaw.IGNORES_CLOSE
+              ? new ByteArrayInputStream(sent)
+              : new ClosableByteStream(sent);
+      return new DiskStream(input, DiskFormat.RAW, OptionalLong.of(sent.length));
+    }
+
+    @Override
+    public void complete() {
+      source.artifacts.remove(lease);
+    }
+
+    @Override
+    public void abort() {
+      if (flaw != Flaw.LEAKS_ON_ABORT) {
+        source.artifacts.remove(lease);
+      }
+    }
+  }
+
+  /** Unlike ByteArrayInputStream, fails reads after close, as a network stream does. */
+  private static final class ClosableByteStream extends ByteArrayInputStream {
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    ClosableByteStream(byte[] bytes) {
+      super(bytes);
+    }
+
+    @Override
+    public synchronized int read() {
+      return closed.get() ? -1 : super.read();
+    }
+
+    @Override
+    public synchronized int read(byte[] b, int off, int len) {
+      if (closed.get()) {
+        return -1;
+      }
+      return super.read(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      closed.set(true);
+    }
+  }
+}
