@@ -1,6 +1,6 @@
 package io.vmimport.api.convert;
 
-/** Receives progress of one long operation. Called from the working thread; must be quick. */
+/** Receives progress of one long operation. Called on the caller's thread; must be quick. */
 @FunctionalInterface
 public interface ProgressListener {
   ProgressListener NONE = (done, total) -> {};

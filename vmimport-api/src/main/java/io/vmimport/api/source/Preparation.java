@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /**
  * Result of one preparation step of a disk export. Core calls {@link ExportSession#prepare} again
- * after {@code retryAfter} until it is ready.
+ * after {@code retryAfter} (capped by core at one minute) until it is ready.
  *
  * @param isReady whether the disk can be opened now
  * @param detail what the source is doing, for progress messages (e.g. "volume snapshot creating")

@@ -11,6 +11,9 @@ public interface SourceValidator {
   /**
    * Whether the source is reachable and correctly configured: what decides {@code clusterReady}. An
    * empty list means ready.
+   *
+   * @throws io.vmimport.api.VmImportException {@code SOURCE_UNAVAILABLE} (retryable) when the
+   *     source cannot be reached, so that callers know to check again later
    */
   List<ValidationIssue> checkSource();
 

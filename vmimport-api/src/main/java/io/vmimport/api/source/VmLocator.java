@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * How a user names a VM: {@code virtualMachineName} (a name or, where the source has them, an
- * instance UUID) and, for VMware, the {@code folder} below {@code <dc>/vm}.
+ * instance UUID) and, for VMware, the {@code folder} below {@code <dc>/vm}. A provider whose source
+ * has no folders rejects a folder with {@code INVALID_SPEC}.
  */
 public record VmLocator(String nameOrId, Optional<String> folder) {
   public VmLocator {
