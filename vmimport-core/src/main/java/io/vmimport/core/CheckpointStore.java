@@ -12,5 +12,14 @@ public interface CheckpointStore {
 
   void save(ImportRef ref, Checkpoint checkpoint);
 
+  /** Forgets the checkpoint: the import was cancelled and its files removed. */
   void delete(ImportRef ref);
+
+  /**
+   * The import succeeded. By default the checkpoint is forgotten; a store may keep it so that
+   * running the same import again finds its finished disks instead of exporting them again.
+   */
+  default void succeeded(ImportRef ref) {
+    delete(ref);
+  }
 }

@@ -40,7 +40,7 @@ public final class DirectoryTarget implements ImportTarget {
    *     DiskFormat#RAW} (sparse)
    */
   public DirectoryTarget(Path outputDir, DiskFormat format) {
-    this.outputDir = requireNonNull(outputDir, "outputDir is null");
+    this.outputDir = requireNonNull(outputDir, "outputDir is null").toAbsolutePath();
     this.format = requireNonNull(format, "format is null");
     if (format != DiskFormat.QCOW2 && format != DiskFormat.RAW) {
       throw new IllegalArgumentException("disks are written as qcow2 or raw, not " + format.id());
@@ -155,22 +155,17 @@ public final class DirectoryTarget implements ImportTarget {
     out.put("name", vm.name());
     out.put("sourceName", vm.sourceName());
     vm.description().ifPresent(d -> out.put("description", d));
-    out.put(
-        "cpu",
-        Map.of(
-            "sockets",
-            vm.cpu().sockets(),
-            "cores",
-            vm.cpu().cores(),
-            "threads",
-            vm.cpu().threads()));
+    Map<String, Object> cpu = new LinkedHashMap<>();
+    cpu.put("sockets", vm.cpu().sockets());
+    cpu.put("cores", vm.cpu().cores());
+    cpu.put("threads", vm.cpu().threads());
+    out.put("cpu", cpu);
     out.put("memoryMiB", vm.memoryMiB());
-    out.put(
-        "firmware",
-        Map.of(
-            "type", vm.firmware().type().wireValue(),
-            "secureBoot", vm.firmware().secureBoot(),
-            "tpm", vm.firmware().tpm()));
+    Map<String, Object> firmware = new LinkedHashMap<>();
+    firmware.put("type", vm.firmware().type().wireValue());
+    firmware.put("secureBoot", vm.firmware().secureBoot());
+    firmware.put("tpm", vm.firmware().tpm());
+    out.put("firmware", firmware);
     List<Map<String, Object>> disks = new ArrayList<>();
     for (int i = 0; i < vm.disks().size(); i++) {
       TargetDisk disk = vm.disks().get(i);

@@ -194,7 +194,7 @@ public final class ImportRun {
         awaitRunning(vm);
         enter(ImportPhase.VM_RUNNING, "VM " + vm.name() + " is running");
       }
-      services.checkpoints().delete(ref);
+      services.checkpoints().succeeded(ref);
       return new ImportResult(ref, phase, vm, images, location);
     }
   }

@@ -1,0 +1,89 @@
+package io.vmimport.cli;
+
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.cli.ResourceOptions.ResolvedImport;
+import io.vmimport.core.DirectoryTarget;
+import io.vmimport.core.EngineConfig;
+import io.vmimport.core.ImportEngine;
+import io.vmimport.core.InMemoryCheckpointStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Checks imports without changing anything. */
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    header = "Checks imports without changing anything.",
+    description = {
+      "Checks each VirtualMachineImport of the file as the import would, without changing"
+          + " anything: the spec, the source (login, VM lookup, preflight checks unless"
+          + " spec.skipPreflightChecks), the network mapping and the output directory. Prints each"
+          + " issue as ERROR or WARNING with the field at fault, or 'valid'. Exits with 1 when an"
+          + " import has an error."
+    },
+    footerHeading = ExitCodes.HEADING,
+    footer = ExitCodes.FOOTER)
+final class ValidateCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Mixin ResourceOptions resources;
+
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      defaultValue = ".",
+      description = "The output directory the import would write to (default: the current one).")
+  Path outputDir;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    ResourceFile file = resources.read(err, System.in);
+    Path output = outputDir.toAbsolutePath().normalize();
+    EngineConfig config = EngineConfig.builder(output.resolve(".scratch")).build();
+    DirectoryTarget target = new DirectoryTarget(output, DiskFormat.QCOW2);
+    int exit = ExitCodes.SUCCESS;
+    try (ImportEngine engine = EngineFactory.create(config, new InMemoryCheckpointStore())) {
+      List<ResolvedImport> imports = resources.resolve(file, engine.providers());
+      for (ResolvedImport resolved : imports) {
+        List<ValidationIssue> issues;
+        try {
+          issues = engine.validate(resolved.request(), target);
+        } catch (VmImportException e) {
+          throw ResourceOptions.about(resolved.described(), e);
+        }
+        String ref = resolved.request().ref().toString();
+        for (ValidationIssue issue : issues) {
+          out.println(
+              ref
+                  + ": "
+                  + issue.severity()
+                  + " "
+                  + issue.field().map(field -> field + ": ").orElse("")
+                  + issue.message()
+                  + " ("
+                  + issue.code()
+                  + ")");
+        }
+        if (issues.stream().anyMatch(ValidationIssue::isError)) {
+          exit = ExitCodes.FAILED;
+        } else {
+          out.println(ref + ": valid" + (issues.isEmpty() ? "" : " (with warnings)"));
+        }
+        out.flush();
+      }
+    }
+    return exit;
+  }
+}

@@ -1,0 +1,327 @@
+package io.vmimport.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.vmimport.cli.CliRunner.Result;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands end to end in this JVM, with the testdisk provider; no import runs here. */
+class CommandLineTest {
+  @TempDir Path dir;
+  Path out;
+  TestdiskFixture fixture;
+
+  @BeforeEach
+  void setUp() {
+    out = dir.resolve("out");
+    fixture = TestdiskFixture.create(dir, new long[] {3 << 20, 1 << 20});
+  }
+
+  @Test
+  void helpDocumentsTheCommandsAndExitCodes() {
+    Result result = CliRunner.run("--help");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out())
+        .contains("import", "inspect", "validate", "Exit codes:", "130", "bad input");
+    Result importHelp = CliRunner.run("import", "--help");
+    assertThat(importHelp.out())
+        .contains("--output-dir", "--scratch-dir", "--format", "--parallel-disks", "--import")
+        .contains("Resumable", "Exit codes:");
+  }
+
+  @Test
+  void versionIsTheProjectVersion() {
+    Result result = CliRunner.run("--version");
+
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.out()).startsWith("vmimport ").doesNotContain("${project.version}");
+  }
+
+  @Test
+  void usageErrorsAreBadInput() {
+    Result result = CliRunner.run("import", "--output-dir", out.toString());
+
+    assertThat(result.exitCode()).isEqualTo(2);
+    assertThat(result.err()).contains("Missing required option: '--file=FILE'");
+    assertThat(CliRunner.run("import", "-f", "x", "--output-dir", "o", "--format", "vmdk").err())
+        .contains("--format: 'vmdk' is not one of [qcow2, raw]");
+  }
+
+  @Test
+  void aMissingFileIsBadInput() {
+    assertBadInput(
+        CliRunner.run("import", "-f", dir.resolve("nope.yaml").toString(), "--output-dir", o()),
+        dir.resolve("nope.yaml") + ": cannot read: java.nio.file.NoSuchFileException");
+  }
+
+  @Test
+  void malformedYamlIsBadInput() throws IOException {
+    Files.writeString(fixture.resources, Files.readString(fixture.resources) + "---\nkind: [\n");
+
+    assertBadInput(runImport(), fixture.resources + ": malformed YAML in document 4 at line");
+  }
+
+  @Test
+  void aMissingSecretIsBadInput() throws IOException {
+    rewrite(
+        "name: testdisk-credentials\n  namespace: default\nstringData",
+        "name: other\n  namespace: default\nstringData");
+
+    assertBadInput(
+        runImport(),
+        fixture.resources
+            + ": TestdiskSource default/lab: spec.credentials: Secret default/testdisk-credentials"
+            + " is not in "
+            + fixture.resources);
+  }
+
+  @Test
+  void aMissingSecretKeyIsBadInput() throws IOException {
+    rewrite("token: test-token", "tokn: test-token");
+
+    Result result = runImport();
+
+    assertBadInput(
+        result,
+        fixture.resources
+            + ": VirtualMachineImport default/test-import: Secret"
+            + " default/testdisk-credentials has no key 'token'");
+  }
+
+  @Test
+  void anUnknownKindIsBadInput() throws IOException {
+    Files.writeString(
+        fixture.resources,
+        Files.readString(fixture.resources)
+            + "---\napiVersion: example.com/v1\nkind: Foo\nmetadata: {name: foo}\n");
+
+    assertBadInput(
+        runImport(),
+        fixture.resources
+            + ": unknown kind 'Foo' in document 4; expected Secret, VirtualMachineImport or a"
+            + " *Source kind");
+  }
+
+  @Test
+  void aBadEnumValueIsBadInput() throws IOException {
+    rewrite(
+        "  virtualMachineName: test-vm",
+        "  virtualMachineName: test-vm\n  defaultDiskBusType: ide");
+
+    assertBadInput(
+        runImport(),
+        fixture.resources
+            + ": VirtualMachineImport default/test-import: spec.defaultDiskBusType: 'ide' is not"
+            + " one of [virtio, sata, scsi, usb]");
+  }
+
+  @Test
+  void aWrongTypeIsBadInput() throws IOException {
+    rewrite(
+        "  virtualMachineName: test-vm",
+        "  virtualMachineName: test-vm\n  forcePowerOff: \"true\"");
+
+    assertBadInput(
+        runImport(),
+        fixture.resources
+            + ": VirtualMachineImport default/test-import: spec.forcePowerOff: expected a boolean"
+            + " (true or false), got string 'true'");
+  }
+
+  @Test
+  void aBadBase64ValueIsBadInput() throws IOException {
+    rewrite("stringData:\n  token: test-token", "data:\n  token: '%%%'");
+
+    assertBadInput(
+        runImport(),
+        fixture.resources + ": Secret default/testdisk-credentials: data.token: not valid base64");
+  }
+
+  @Test
+  void aSourceKindWithoutProviderIsBadInput() throws IOException {
+    rewrite("kind: TestdiskSource\nmetadata", "kind: VmwareSource\nmetadata");
+    rewrite("    kind: TestdiskSource", "    kind: VmwareSource");
+
+    assertBadInput(
+        runImport(),
+        fixture.resources
+            + ": VmwareSource default/lab: kind: unknown source kind 'vmware'; available:"
+            + " [testdisk]");
+  }
+
+  @Test
+  void anUnknownImportNameIsBadInput() {
+    assertBadInput(
+        CliRunner.run(
+            "import", "-f", fixture.resources.toString(), "--output-dir", o(), "--import", "x"),
+        fixture.resources
+            + ": no VirtualMachineImport named 'x'; the file has [default/test-import]");
+  }
+
+  @Test
+  void rejectedCredentialsExitWith3() throws IOException {
+    rewrite("token: test-token", "token: wrong-token-42");
+
+    Result result = runImport();
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(3);
+    assertThat(result.err())
+        .contains(
+            "VirtualMachineImport default/test-import: source lab rejected the token",
+            "(AUTHENTICATION_FAILED)");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void inspectPrintsTheNeutralVmAsJson() throws IOException {
+    Result result = CliRunner.run("inspect", "-f", fixture.resources.toString(), "-o", "json");
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    JsonNode vm = new ObjectMapper().readTree(result.out());
+    assertThat(vm.fieldNames())
+        .toIterable()
+        .containsExactly(
+            "name",
+            "id",
+            "cpu",
+            "memoryMiB",
+            "firmware",
+            "disks",
+            "nics",
+            "description",
+            "guestOs");
+    assertThat(vm.get("name").asText()).isEqualTo("test-vm");
+    assertThat(vm.get("id").asText()).isEqualTo("testdisk-test-vm");
+    assertThat(vm.get("cpu").toString())
+        .isEqualTo("{\"sockets\":2,\"coresPerSocket\":2,\"vcpus\":4}");
+    assertThat(vm.get("memoryMiB").asLong()).isEqualTo(1536);
+    assertThat(vm.get("firmware").toString())
+        .isEqualTo("{\"type\":\"bios\",\"secureBoot\":false,\"tpm\":false}");
+    assertThat(vm.get("disks").toString())
+        .isEqualTo(
+            "[{\"index\":0,\"key\":\"disk0.raw\",\"name\":\"disk0.raw\",\"capacityBytes\":3145728,"
+                + "\"bus\":\"virtio\",\"bootOrder\":1},"
+                + "{\"index\":1,\"key\":\"disk1.raw\",\"name\":\"disk1.raw\",\"capacityBytes\":1048576,"
+                + "\"bus\":null,\"bootOrder\":null}]");
+    assertThat(vm.get("nics").toString())
+        .isEqualTo(
+            "[{\"index\":0,\"macAddress\":\"52:54:00:00:00:01\",\"model\":\"e1000\","
+                + "\"network\":\"testnet\"}]");
+    assertThat(vm.get("description").asText()).isEqualTo("a VM of the testdisk provider");
+    assertThat(vm.get("guestOs").isNull()).isTrue();
+  }
+
+  @Test
+  void inspectPrintsYamlByDefault() throws IOException {
+    Result result = CliRunner.run("inspect", "-f", fixture.resources.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.out()).doesNotStartWith("---").contains("memoryMiB: 1536");
+    JsonNode vm = new YAMLMapper().readTree(result.out());
+    assertThat(vm.get("disks").get(1).get("bootOrder").isNull()).isTrue();
+  }
+
+  @Test
+  void inspectOfAMissingVmFails() throws IOException {
+    rewrite("  virtualMachineName: test-vm", "  virtualMachineName: nope");
+
+    Result result = CliRunner.run("inspect", "-f", fixture.resources.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            fixture.resources
+                + ": VirtualMachineImport default/test-import: VM 'nope' not found; available:"
+                + " [test-vm] (NOT_FOUND)\n");
+  }
+
+  @Test
+  void validateSaysValid() {
+    Result result =
+        CliRunner.run("validate", "-f", fixture.resources.toString(), "--output-dir", o());
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.out()).isEqualTo("default/test-import: valid\n");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void validatePrintsErrorsWithTheirFieldAndExitsWith1() throws IOException {
+    rewrite(
+        "  - sourceNetwork: testnet\n    destinationNetwork: default/vlan1",
+        "  - sourceNetwork: testnet\n    destinationNetwork: a/b/c");
+
+    Result result = CliRunner.run("validate", "-f", fixture.resources.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.out())
+        .startsWith("default/test-import: ERROR spec.networkMapping[0].destinationNetwork: ")
+        .doesNotContain("valid\n");
+  }
+
+  @Test
+  void validateChecksEveryImportAndInspectNeedsAChoice() throws IOException {
+    addSecondImport(fixture.resources);
+
+    Result validate = CliRunner.run("validate", "-f", fixture.resources.toString());
+    Result inspect = CliRunner.run("inspect", "-f", fixture.resources.toString());
+    Result chosen =
+        CliRunner.run(
+            "inspect",
+            "-f",
+            fixture.resources.toString(),
+            "--import",
+            "default/second",
+            "-o",
+            "json");
+
+    assertThat(validate.exitCode()).as(validate.toString()).isZero();
+    assertThat(validate.out()).isEqualTo("default/test-import: valid\ndefault/second: valid\n");
+    assertBadInput(
+        inspect,
+        fixture.resources
+            + ": has 2 VirtualMachineImports [default/test-import, default/second]; choose one"
+            + " with --import");
+    assertThat(chosen.exitCode()).as(chosen.toString()).isZero();
+  }
+
+  /** A second import of the fixture's VM, named {@code second}. */
+  static void addSecondImport(Path resources) throws IOException {
+    String text = Files.readString(resources);
+    String importDocument = text.substring(text.lastIndexOf("---"));
+    Files.writeString(
+        resources,
+        text + importDocument.replace("name: " + TestdiskFixture.IMPORT, "name: second"));
+  }
+
+  private Result runImport() {
+    return CliRunner.run("import", "-f", fixture.resources.toString(), "--output-dir", o());
+  }
+
+  private String o() {
+    return out.toString();
+  }
+
+  private void rewrite(String from, String to) throws IOException {
+    String text = Files.readString(fixture.resources);
+    assertThat(text).contains(from);
+    Files.writeString(fixture.resources, text.replace(from, to));
+  }
+
+  /** Exit 2, one line on stderr starting with {@code line}, nothing on stdout or in the output. */
+  private void assertBadInput(Result result, String line) {
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+    assertThat(result.err()).as(result.toString()).startsWith(line).endsWith("\n");
+    assertThat(result.err().lines()).as(result.toString()).hasSize(1);
+    assertThat(out).doesNotExist();
+  }
+}
