@@ -105,7 +105,6 @@ final class ImportCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     err = spec.commandLine().getErr();
     ResourceFile file = resources.read(err, System.in);
-    // absolute: DirectoryTarget's writability check walks up parents, a relative "out" has none
     Path output = outputDir.toAbsolutePath().normalize();
     Path scratch =
         scratchDir != null ? scratchDir.toAbsolutePath().normalize() : output.resolve(".scratch");
