@@ -9,6 +9,7 @@ import io.vmimport.api.event.ConditionType;
 import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
 import io.vmimport.api.event.ImportListener;
+import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceVm;
@@ -31,8 +32,13 @@ import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ImportResult;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
+import io.vmimport.core.internal.disk.ExtentSink;
+import io.vmimport.core.internal.disk.Qcow2Sink;
+import io.vmimport.core.internal.disk.SparseRawSink;
+import io.vmimport.core.internal.disk.StreamOptimizedVmdk;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -47,13 +53,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -68,6 +74,7 @@ public final class ImportRun {
   private static final Logger log = LoggerFactory.getLogger(ImportRun.class);
   private static final Duration MAX_PREPARATION_WAIT = Duration.ofMinutes(1);
   private static final Duration CANCEL_GRACE = Duration.ofSeconds(30);
+  private static final int FIRST_SECTOR = 512;
 
   /** What the engine shares between runs. */
   public record Services(
@@ -289,7 +296,7 @@ public final class ImportRun {
                 services.config().keepAliveInterval().toMillis(),
                 services.config().keepAliveInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
-    CountDownLatch finished = new CountDownLatch(todo.size());
+    AtomicInteger active = new AtomicInteger();
     List<Future<Path>> futures = new ArrayList<>();
     Map<String, Path> files = new LinkedHashMap<>();
     try {
@@ -299,10 +306,11 @@ public final class ImportRun {
                 .diskExecutor()
                 .submit(
                     () -> {
+                      active.incrementAndGet();
                       try {
                         return transferDisk(export, disk, transferred);
                       } finally {
-                        finished.countDown();
+                        active.decrementAndGet();
                       }
                     }));
       }
@@ -310,7 +318,7 @@ public final class ImportRun {
         files.put(todo.get(i).name(), await(futures.get(i)));
       }
     } catch (RuntimeException e) {
-      stopTransfers(futures, finished);
+      stopTransfers(futures, active);
       abort(export, e);
       throw e;
     } finally {
@@ -336,15 +344,32 @@ public final class ImportRun {
     }
   }
 
-  /** Stops the other transfers after one failed (or on cancel) and waits until they have ended. */
-  private void stopTransfers(List<Future<Path>> futures, CountDownLatch finished) {
+  /**
+   * Stops the other transfers after one failed (or on cancel) and waits until they have ended, so
+   * that cleaning scratch and the target does not race with a transfer still writing. Tasks
+   * cancelled before they started never run.
+   */
+  private void stopTransfers(List<Future<Path>> futures, AtomicInteger active) {
     futures.forEach(future -> future.cancel(true));
+    boolean interrupted = Thread.interrupted();
     try {
-      if (!finished.await(CANCEL_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-        log.warn("{}: disk transfers still running {} after cancel", ref, CANCEL_GRACE);
+      long deadline = System.nanoTime() + CANCEL_GRACE.toNanos();
+      while (active.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      if (active.get() > 0) {
+        warn(
+            active.get()
+                + " disk transfer(s) still running "
+                + CANCEL_GRACE.toSeconds()
+                + " s after cancel");
       }
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -454,21 +479,32 @@ public final class ImportRun {
                 DiskProgress.Stage.EXPORTING,
                 stream.length().orElse(-1),
                 services.time());
-        boolean direct = stream.format() == target.diskFormat();
-        Path copyTo = direct ? partial : stagingFile(disk, stream);
-        staged = direct ? null : copyTo;
-        long copied =
-            SparseCopy.copy(
-                stream.input(),
-                copyTo,
-                bytes -> {
-                  transferred.set(before + bytes);
-                  meter.update(bytes);
-                });
-        meter.finish(copied);
-        if (!direct) {
+        PushbackInputStream input = new PushbackInputStream(stream.input(), FIRST_SECTOR);
+        byte[] first = input.readNBytes(FIRST_SECTOR);
+        input.unread(first);
+        SparseCopy.Counter counter =
+            bytes -> {
+              transferred.set(before + bytes);
+              meter.update(bytes);
+            };
+        if (stream.format() == target.diskFormat()) {
+          meter.finish(SparseCopy.copy(input, partial, counter));
+        } else if (stream.format() == DiskFormat.VMDK
+            && StreamOptimizedVmdk.matches(first)
+            && (target.diskFormat() == DiskFormat.QCOW2 || target.diskFormat() == DiskFormat.RAW)) {
+          // decoded on the fly: no staged copy in scratch, no second pass over the data
+          try (ExtentSink sink =
+              target.diskFormat() == DiskFormat.QCOW2
+                  ? new Qcow2Sink(partial)
+                  : new SparseRawSink(partial)) {
+            StreamOptimizedVmdk.decode(input, sink, counter::copied);
+          }
+          meter.finish(transferred.get() - before);
+        } else {
+          staged = stagingFile(disk, stream);
+          meter.finish(SparseCopy.copy(input, staged, counter));
           stream.close();
-          convert(disk, copyTo, stream, partial);
+          convert(disk, staged, stream, partial);
         }
       } finally {
         cancel.unregister(stream);

@@ -1,0 +1,115 @@
+package io.vmimport.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmimport.api.ImportPhase;
+import io.vmimport.api.model.Cpu;
+import io.vmimport.api.model.Credentials;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.Firmware;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.model.ImportRequest;
+import io.vmimport.api.model.ImportSpec;
+import io.vmimport.api.model.PowerState;
+import io.vmimport.api.model.SourceDisk;
+import io.vmimport.api.model.SourceRef;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.core.fake.CopyingConverter;
+import io.vmimport.core.fake.FakeSource;
+import io.vmimport.core.fake.FakeTarget;
+import io.vmimport.core.fake.FakeTime;
+import io.vmimport.core.fake.RecordingListener;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A streamOptimized VMDK export (what vSphere's NFC sends) is decoded on the fly into the target
+ * format: nothing is staged in scratch and qemu-img is not needed. Checked with qemu-img.
+ */
+class StreamingImportIT {
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @EnumSource(
+      value = DiskFormat.class,
+      names = {"QCOW2", "RAW"})
+  void streamOptimizedVmdkGoesStraightIntoTheTargetFormat(DiskFormat format) throws Exception {
+    Path raw = dir.resolve("source.raw");
+    run("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "128M");
+    run("dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=6", "seek=40", "conv=notrunc");
+    Path vmdk = dir.resolve("source.vmdk");
+    run(
+        "qemu-img",
+        "convert",
+        "-f",
+        "raw",
+        "-O",
+        "vmdk",
+        "-o",
+        "subformat=streamOptimized",
+        raw.toString(),
+        vmdk.toString());
+
+    FakeTime time = new FakeTime();
+    FakeSource source =
+        new FakeSource(
+            time,
+            new SourceVm(
+                "vm-1",
+                "app",
+                new Cpu(2, 1),
+                2048,
+                Firmware.BIOS,
+                List.of(SourceDisk.of(0, "d0", "app.vmdk", 128 << 20)),
+                List.of(),
+                Optional.empty(),
+                Optional.empty()));
+    source.power = PowerState.OFF;
+    source.exportFormat = DiskFormat.VMDK;
+    source.diskContent.put("d0", Files.readAllBytes(vmdk));
+    FakeTarget target = new FakeTarget(dir.resolve("out"));
+    target.format = format;
+    CopyingConverter converter = new CopyingConverter();
+    ImportRef ref = new ImportRef("default", "app");
+    try (ImportEngine engine =
+        new ImportEngine(
+            new ProviderRegistry(List.of(source)),
+            converter,
+            new InMemoryCheckpointStore(),
+            EngineConfig.builder(dir.resolve("scratch")).pollInterval(Duration.ofMillis(1)).build(),
+            time)) {
+      ImportResult result =
+          engine.run(
+              new ImportRequest(
+                  ref,
+                  ImportSpec.builder(
+                          new SourceRef(
+                              "migration.harvesterhci.io/v1beta1", "FakeSource", "s", "default"),
+                          "app")
+                      .build(),
+                  new SourceSpec("fake", "default", "s", Map.of(), Credentials.NONE)),
+              target,
+              new RecordingListener());
+
+      assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+      assertThat(converter.conversions).as("no qemu-img pass").isEmpty();
+      assertThat(dir.resolve("scratch")).as("nothing staged").doesNotExist();
+      Path out = target.diskPath(ref, result.vm().disks().get(0));
+      run("qemu-img", "compare", "-f", format.id(), "-F", "raw", out.toString(), raw.toString());
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes());
+    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
+  }
+}
