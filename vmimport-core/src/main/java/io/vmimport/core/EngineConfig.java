@@ -9,6 +9,8 @@ import java.time.Duration;
  * Settings of an {@link ImportEngine}.
  *
  * @param scratchDir where disks are staged when their export format must be converted
+ * @param scratchCapacityBytes scratch bytes imports may hold at once; 0 for the file system's free
+ *     space. A disk that does not fit waits for others, or fails at once if it never could
  * @param maxParallelDisks disks transferred at once, across all imports of this engine
  * @param maxAttempts attempts of a remote call that fails with a retryable error (1 = no retry)
  * @param initialBackoff wait before the second attempt; doubled for each further one
@@ -23,6 +25,7 @@ import java.time.Duration;
  */
 public record EngineConfig(
     Path scratchDir,
+    long scratchCapacityBytes,
     int maxParallelDisks,
     int maxAttempts,
     Duration initialBackoff,
@@ -36,6 +39,10 @@ public record EngineConfig(
     Duration vmRunningTimeout) {
   public EngineConfig {
     requireNonNull(scratchDir, "scratchDir is null");
+    if (scratchCapacityBytes < 0) {
+      throw new IllegalArgumentException(
+          "scratchCapacityBytes is negative: " + scratchCapacityBytes);
+    }
     if (maxParallelDisks < 1) {
       throw new IllegalArgumentException(
           "maxParallelDisks must be at least 1: " + maxParallelDisks);
@@ -63,6 +70,7 @@ public record EngineConfig(
 
   public Builder toBuilder() {
     Builder builder = new Builder(scratchDir);
+    builder.scratchCapacityBytes = scratchCapacityBytes;
     builder.maxParallelDisks = maxParallelDisks;
     builder.maxAttempts = maxAttempts;
     builder.initialBackoff = initialBackoff;
@@ -79,6 +87,7 @@ public record EngineConfig(
 
   public static final class Builder {
     private final Path scratchDir;
+    private long scratchCapacityBytes;
     private int maxParallelDisks = 4;
     private int maxAttempts = 5;
     private Duration initialBackoff = Duration.ofSeconds(2);
@@ -93,6 +102,11 @@ public record EngineConfig(
 
     private Builder(Path scratchDir) {
       this.scratchDir = requireNonNull(scratchDir, "scratchDir is null");
+    }
+
+    public Builder scratchCapacityBytes(long value) {
+      this.scratchCapacityBytes = value;
+      return this;
     }
 
     public Builder maxParallelDisks(int value) {
@@ -153,6 +167,7 @@ public record EngineConfig(
     public EngineConfig build() {
       return new EngineConfig(
           scratchDir,
+          scratchCapacityBytes,
           maxParallelDisks,
           maxAttempts,
           initialBackoff,

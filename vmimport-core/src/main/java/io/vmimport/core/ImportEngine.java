@@ -15,6 +15,7 @@ import io.vmimport.api.target.ImportTarget;
 import io.vmimport.core.internal.CancelSignal;
 import io.vmimport.core.internal.ImportRun;
 import io.vmimport.core.internal.Retrier;
+import io.vmimport.core.internal.ScratchBudget;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -52,7 +53,8 @@ public final class ImportEngine implements AutoCloseable {
             requireNonNull(time, "time is null"),
             new Retrier(config),
             Executors.newFixedThreadPool(config.maxParallelDisks(), daemon("vmimport-disk")),
-            Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")));
+            Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")),
+            ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()));
   }
 
   /**

@@ -448,6 +448,34 @@ class ImportEngineTest {
   }
 
   @Test
+  void aDiskThatCannotFitInScratchFailsWithTheNumbersAndLeavesNothing() throws IOException {
+    source.exportFormat = DiskFormat.VMDK;
+    engine.close();
+    engine = newEngine(config().scratchCapacityBytes(1 << 20).build(), checkpoints);
+
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.SCRATCH_EXHAUSTED);
+    assertThat(e.retryable()).isFalse();
+    assertThat(e.getMessage()).contains("needs " + (2 << 20) + " bytes").contains("1048576");
+    assertThat(source.opens.get("2001").get()).as("not retried in a loop").isEqualTo(1);
+    assertThat(source.artifacts).isEmpty();
+    assertThat(leftoverFiles(dir.resolve("scratch"))).isEmpty();
+  }
+
+  @Test
+  void aRawExportIsWrittenStraightIntoAQcow2Target() throws Exception {
+    target.format = DiskFormat.QCOW2;
+
+    ImportResult result = run(spec().build());
+
+    assertThat(converter.conversions).as("no staging, no converter").isEmpty();
+    Path file = target.diskPath(REF, result.vm().disks().get(0));
+    byte[] magic = java.util.Arrays.copyOf(Files.readAllBytes(file), 4);
+    assertThat(magic).containsExactly('Q', 'F', 'I', 0xfb);
+  }
+
+  @Test
   void aFailedImageIsResubmittedAndRecovers() {
     target.imageFailures.put("disk-1", 2);
 

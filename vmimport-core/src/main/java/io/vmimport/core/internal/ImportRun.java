@@ -85,7 +85,8 @@ public final class ImportRun {
       TimeSource time,
       Retrier retrier,
       ExecutorService diskExecutor,
-      ScheduledExecutorService scheduler) {}
+      ScheduledExecutorService scheduler,
+      ScratchBudget scratch) {}
 
   private final ImportRequest request;
   private final ImportRef ref;
@@ -487,24 +488,32 @@ public final class ImportRun {
               transferred.set(before + bytes);
               meter.update(bytes);
             };
-        if (stream.format() == target.diskFormat()) {
+        DiskFormat from = stream.format();
+        DiskFormat to = target.diskFormat();
+        boolean sinkable = to == DiskFormat.QCOW2 || to == DiskFormat.RAW;
+        if (from == DiskFormat.RAW && sinkable) {
+          try (ExtentSink sink = sinkFor(to, partial)) {
+            meter.finish(SparseCopy.copy(input, sink, counter));
+          }
+        } else if (from == to) {
           meter.finish(SparseCopy.copy(input, partial, counter));
-        } else if (stream.format() == DiskFormat.VMDK
-            && StreamOptimizedVmdk.matches(first)
-            && (target.diskFormat() == DiskFormat.QCOW2 || target.diskFormat() == DiskFormat.RAW)) {
+        } else if (from == DiskFormat.VMDK && StreamOptimizedVmdk.matches(first) && sinkable) {
           // decoded on the fly: no staged copy in scratch, no second pass over the data
-          try (ExtentSink sink =
-              target.diskFormat() == DiskFormat.QCOW2
-                  ? new Qcow2Sink(partial)
-                  : new SparseRawSink(partial)) {
+          try (ExtentSink sink = sinkFor(to, partial)) {
             StreamOptimizedVmdk.decode(input, sink, counter::copied);
           }
           meter.finish(transferred.get() - before);
         } else {
-          staged = stagingFile(disk, stream);
-          meter.finish(SparseCopy.copy(input, staged, counter));
-          stream.close();
-          convert(disk, staged, stream, partial);
+          // formats that need random access (qcow2, sparse VMDK, VHD) are staged, then converted
+          staged = scratch.resolve(disk.name() + "." + from.id());
+          try (ScratchBudget.Reservation reservation = reserveScratch(disk, stream)) {
+            Files.createDirectories(scratch);
+            Files.deleteIfExists(staged);
+            meter.finish(SparseCopy.copy(input, staged, counter));
+            stream.close();
+            convert(disk, staged, stream, partial);
+            deleteQuietly(staged);
+          }
         }
       } finally {
         cancel.unregister(stream);
@@ -525,25 +534,32 @@ public final class ImportRun {
     }
   }
 
-  private Path stagingFile(TargetDisk disk, DiskStream stream) throws IOException {
-    Files.createDirectories(scratch);
-    long usable = Files.getFileStore(scratch).getUsableSpace();
-    long needed = disk.source().allocatedBytes().orElse(stream.length().orElse(0));
-    if (needed > usable) {
-      throw new VmImportException(
-          ErrorCode.SCRATCH_EXHAUSTED,
-          disk.name()
-              + " needs "
-              + needed
-              + " bytes of scratch space in "
-              + scratch
-              + " but only "
-              + usable
-              + " are free; free some space or choose another scratch directory");
-    }
-    Path staged = scratch.resolve(disk.name() + "." + stream.format().id());
-    Files.deleteIfExists(staged);
-    return staged;
+  /**
+   * Reserves the staged file's size: the stream's length, else the source's allocation, else its
+   * capacity.
+   */
+  private ScratchBudget.Reservation reserveScratch(TargetDisk disk, DiskStream stream) {
+    long needed =
+        stream
+            .length()
+            .orElse(disk.source().allocatedBytes().orElse(disk.source().capacityBytes()));
+    return services
+        .scratch()
+        .reserve(
+            disk.name() + " (staged in " + scratch + ")",
+            needed,
+            (bytes, free) ->
+                warn(
+                    disk.name()
+                        + " waits for scratch space held by other disks: needs "
+                        + bytes
+                        + " bytes, "
+                        + free
+                        + " free"));
+  }
+
+  private static ExtentSink sinkFor(DiskFormat format, Path file) throws IOException {
+    return format == DiskFormat.QCOW2 ? new Qcow2Sink(file) : new SparseRawSink(file);
   }
 
   private void convert(TargetDisk disk, Path staged, DiskStream stream, Path output) {
