@@ -260,8 +260,8 @@ final class ResourceFile {
                 + ref
                 + " is in another namespace than the source ('"
                 + source.id().namespace()
-                + "'), which vm-import-controller refuses by default;"
-                + " pass --allow-cross-namespace-secrets to allow it");
+                + "'), refused by default so that a source cannot borrow another namespace's"
+                + " credentials; pass --allow-cross-namespace-secrets to allow it");
       }
       SecretDocument secret =
           secrets.stream()

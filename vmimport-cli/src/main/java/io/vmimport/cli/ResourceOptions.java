@@ -38,8 +38,8 @@ final class ResourceOptions {
   @Option(
       names = "--allow-cross-namespace-secrets",
       description =
-          "Let a source use a Secret of another namespace (vm-import-controller refuses that by"
-              + " default).")
+          "Let a source use a Secret of another namespace. Refused by default, as the operator"
+              + " does, so that a source cannot borrow another namespace's credentials.")
   boolean allowCrossNamespaceSecrets;
 
   /** An import of the file, resolved against its source and Secret. */

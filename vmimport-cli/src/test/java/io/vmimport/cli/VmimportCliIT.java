@@ -58,14 +58,15 @@ class VmimportCliIT {
             "default/test-import: condition: VMPoweredOff=True (AlreadyOff)",
             "default/test-import disk-0: exporting ",
             "default/test-import disk-0: exporting 100% (6.0 MiB of 6.0 MiB",
-            "default/test-import disk-0: converting",
             "default/test-import disk-1: done (",
             "default/test-import: phase: diskImageSubmitted",
             "default/test-import: phase: virtualMachineCreated",
             "default/test-import: virtualMachineCreated\n",
             "  disk-0: " + vmDir.resolve("disk-0.qcow2"),
             "  disk-1: " + vmDir.resolve("disk-1.qcow2"),
-            "  VM description: " + vmDir.resolve("vm.json"));
+            "  VM description: " + vmDir.resolve("vm.json"))
+        .as("raw exports are written straight into qcow2, without a qemu-img pass")
+        .doesNotContain("converting");
     assertThat(first.err()).isEmpty();
     assertSameContent(fixture.sourceDir.resolve("disk0.raw"), vmDir.resolve("disk-0.qcow2"));
     assertSameContent(fixture.sourceDir.resolve("disk1.raw"), vmDir.resolve("disk-1.qcow2"));
