@@ -1,0 +1,582 @@
+package io.vmimport.target.harvester;
+
+import static io.vmimport.target.harvester.internal.HarvesterKeys.ATTEMPT_LABEL;
+import static io.vmimport.target.harvester.internal.HarvesterKeys.DISK_LABEL;
+import static io.vmimport.target.harvester.internal.KubeCalls.IMAGES;
+import static io.vmimport.target.harvester.internal.KubeCalls.IMPORTS;
+import static io.vmimport.target.harvester.internal.KubeCalls.NADS;
+import static io.vmimport.target.harvester.internal.KubeCalls.VMS;
+import static io.vmimport.target.harvester.internal.KubeCalls.call;
+import static io.vmimport.target.harvester.internal.KubeCalls.run;
+import static java.util.Objects.requireNonNull;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.target.ImportTarget;
+import io.vmimport.api.target.NetworkAttachment;
+import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.TargetDisk;
+import io.vmimport.api.target.TargetNic;
+import io.vmimport.api.target.TargetStatus;
+import io.vmimport.api.target.TargetVm;
+import io.vmimport.target.harvester.internal.ImageRenderer;
+import io.vmimport.target.harvester.internal.ImageRenderer.ImageStorage;
+import io.vmimport.target.harvester.internal.KubeCalls;
+import io.vmimport.target.harvester.internal.KubeNames;
+import io.vmimport.target.harvester.internal.VirtualMachineRenderer;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Imports into Harvester: each disk becomes a VirtualMachineImage that Harvester downloads from the
+ * embedded {@link ImageServer}, then (backing-image backend) a PVC per disk, then the KubeVirt
+ * VirtualMachine. Every call does one step; core polls and resubmits.
+ *
+ * <p>Idempotence: images are named {@code <vm>-<disk>-<attempt>} and found again by the labels
+ * {@code vmimport.io/import} and {@code vmimport.io/disk}; a new attempt is created only when every
+ * earlier one failed. PVCs and the VM have deterministic names; creating one that exists returns
+ * the existing object when it belongs to this import. Updates are JSON merge patches.
+ */
+public final class HarvesterTarget implements ImportTarget {
+  private static final Logger log = LoggerFactory.getLogger(HarvesterTarget.class);
+  static final String COMPLETED_ANNOTATION = "vmimport.io/completed";
+
+  private final KubernetesClient client;
+  private final ImageServer imageServer;
+  private final Path scratchDir;
+  private final DiskFormat format;
+
+  /** Disks converted to qcow2: compact on the wire, and both backends read it. */
+  public HarvesterTarget(KubernetesClient client, ImageServer imageServer, Path scratchDir) {
+    this(client, imageServer, scratchDir, DiskFormat.QCOW2);
+  }
+
+  public HarvesterTarget(
+      KubernetesClient client, ImageServer imageServer, Path scratchDir, DiskFormat format) {
+    this.client = requireNonNull(client, "client is null");
+    this.imageServer = requireNonNull(imageServer, "imageServer is null");
+    this.scratchDir = requireNonNull(scratchDir, "scratchDir is null").toAbsolutePath();
+    this.format = requireNonNull(format, "format is null");
+    if (format != DiskFormat.QCOW2 && format != DiskFormat.RAW) {
+      throw new IllegalArgumentException("Harvester images are qcow2 or raw, not " + format.id());
+    }
+  }
+
+  @Override
+  public DiskFormat diskFormat() {
+    return format;
+  }
+
+  @Override
+  public List<ValidationIssue> preflight(TargetVm vm) {
+    List<ValidationIssue> issues = new ArrayList<>();
+    if (vm.nics().stream().filter(n -> n.network().podNetwork()).count() > 1) {
+      issues.add(
+          ValidationIssue.error(
+              ErrorCode.INVALID_SPEC,
+              "spec.networkMapping",
+              VirtualMachineRenderer.podNetworkMessage(vm)));
+    }
+    Map<NetworkAttachment, List<String>> networks = new LinkedHashMap<>();
+    for (TargetNic nic : vm.nics()) {
+      if (!nic.network().podNetwork()) {
+        networks
+            .computeIfAbsent(nic.network(), n -> new ArrayList<>())
+            .add(nic.source().network().orElse(nic.name()));
+      }
+    }
+    networks.forEach(
+        (network, sources) -> {
+          GenericKubernetesResource nad =
+              call(
+                  "read NetworkAttachmentDefinition " + network,
+                  () ->
+                      client
+                          .genericKubernetesResources(NADS)
+                          .inNamespace(network.namespace())
+                          .withName(network.name())
+                          .get());
+          if (nad == null) {
+            issues.add(
+                ValidationIssue.error(
+                    ErrorCode.NOT_FOUND,
+                    "spec.networkMapping",
+                    "network attachment definition "
+                        + network
+                        + " (destinationNetwork of source network "
+                        + String.join(", ", sources.stream().distinct().toList())
+                        + ") not found"));
+          }
+        });
+    vm.storageClass()
+        .ifPresent(
+            name -> {
+              if (storageClass(name).isEmpty()) {
+                issues.add(
+                    ValidationIssue.error(
+                        ErrorCode.NOT_FOUND,
+                        "spec.storageClass",
+                        "storage class '" + name + "' not found"));
+              }
+            });
+    return issues;
+  }
+
+  @Override
+  public Path diskPath(ImportRef ref, TargetDisk disk) {
+    return importDir(ref).resolve(disk.name() + "." + format.id());
+  }
+
+  private Path importDir(ImportRef ref) {
+    return scratchDir
+        .resolve(KubeNames.dnsLabel(ref.namespace()))
+        .resolve(KubeNames.dnsLabel(ref.name()));
+  }
+
+  @Override
+  public PublishedImage publish(TargetVm vm, TargetDisk disk, Path file) {
+    String namespace = vm.importRef().namespace();
+    Map<String, String> selector =
+        new LinkedHashMap<>(ImageRenderer.importSelector(vm.importRef()));
+    selector.put(DISK_LABEL, disk.name());
+    List<GenericKubernetesResource> existing =
+        call(
+            "list VirtualMachineImages of " + vm.importRef(),
+            () ->
+                client
+                    .genericKubernetesResources(IMAGES)
+                    .inNamespace(namespace)
+                    .withLabels(selector)
+                    .list()
+                    .getItems());
+    int lastAttempt = 0;
+    Optional<GenericKubernetesResource> current = Optional.empty();
+    for (GenericKubernetesResource image : existing) {
+      int attempt = attemptOf(image);
+      lastAttempt = Math.max(lastAttempt, attempt);
+      boolean deleting = image.getMetadata().getDeletionTimestamp() != null;
+      if (!deleting && usable(image)) {
+        if (current.isEmpty() || attempt > attemptOf(current.get())) {
+          current = Optional.of(image);
+        }
+      }
+    }
+    if (current.isPresent()) {
+      return published(disk, current.get());
+    }
+    // every earlier attempt failed (Harvester does not recover a failed image) or lost its
+    // download: replace it
+    for (GenericKubernetesResource failed : existing) {
+      urlOf(failed).flatMap(ImageServer::tokenOf).ifPresent(imageServer::withdraw);
+      delete(IMAGES, failed);
+    }
+    Optional<ImageStorage> storage =
+        vm.storageClass()
+            .map(
+                name ->
+                    new ImageStorage(
+                        name,
+                        ImageBackend.forStorageClass(
+                            storageClass(name)
+                                .orElseThrow(
+                                    () ->
+                                        new VmImportException(
+                                            ErrorCode.NOT_FOUND,
+                                            "storage class '" + name + "' not found")))));
+    if (!Files.isRegularFile(file)) {
+      throw new VmImportException(
+          ErrorCode.INTERNAL, "the converted disk " + file + " to publish is missing");
+    }
+    String url = imageServer.register(file).toString();
+    GenericKubernetesResource image =
+        ImageRenderer.image(vm, disk, lastAttempt + 1, url, storage, importUid(vm.importRef()));
+    try {
+      GenericKubernetesResource created =
+          client.genericKubernetesResources(IMAGES).inNamespace(namespace).resource(image).create();
+      log.info(
+          "submitted VirtualMachineImage {}/{} for {}",
+          namespace,
+          created.getMetadata().getName(),
+          disk.name());
+      return published(disk, created);
+    } catch (KubernetesClientException e) {
+      ImageServer.tokenOf(url).ifPresent(imageServer::withdraw);
+      throw KubeCalls.translate("create VirtualMachineImage " + name(image), e);
+    }
+  }
+
+  /**
+   * Whether an existing image can still become (or is) ready: not failed, and while importing,
+   * downloading from a token this server still serves. After a restart of the process the tokens
+   * are gone, so a pending image would only fail later: replace it now.
+   */
+  private boolean usable(GenericKubernetesResource image) {
+    TargetStatus.State state = imageState(image).state();
+    if (state == TargetStatus.State.READY) {
+      return true;
+    }
+    return state == TargetStatus.State.PENDING
+        && urlOf(image).flatMap(ImageServer::tokenOf).map(imageServer::serves).orElse(false);
+  }
+
+  private static PublishedImage published(TargetDisk disk, GenericKubernetesResource image) {
+    return new PublishedImage(disk.name(), image.getMetadata().getName(), urlOf(image).orElse(""));
+  }
+
+  @Override
+  public TargetStatus imageStatus(TargetVm vm, PublishedImage published) {
+    GenericKubernetesResource image =
+        call(
+            "read VirtualMachineImage " + published.imageName(),
+            () ->
+                client
+                    .genericKubernetesResources(IMAGES)
+                    .inNamespace(vm.importRef().namespace())
+                    .withName(published.imageName())
+                    .get());
+    if (image == null) {
+      ImageServer.tokenOf(published.location()).ifPresent(imageServer::withdraw);
+      return TargetStatus.failed(
+          "VirtualMachineImage "
+              + vm.importRef().namespace()
+              + "/"
+              + published.imageName()
+              + " no longer exists");
+    }
+    TargetStatus status = imageState(image);
+    if (status.state() != TargetStatus.State.PENDING) {
+      // Harvester has the bytes (or gave up): stop serving them
+      urlOf(image).flatMap(ImageServer::tokenOf).ifPresent(imageServer::withdraw);
+    }
+    return status;
+  }
+
+  /** Ready on {@code Imported=True}; failed on {@code Imported=False, reason ImportFailed}. */
+  static TargetStatus imageState(GenericKubernetesResource image) {
+    Map<String, Object> status = map(image.getAdditionalProperties().get("status"));
+    Object conditions = status.get("conditions");
+    if (conditions instanceof List<?> list) {
+      for (Object item : list) {
+        Map<String, Object> condition = map(item);
+        if (!"Imported".equals(condition.get("type"))) {
+          continue;
+        }
+        if ("True".equals(condition.get("status"))) {
+          return TargetStatus.ready();
+        }
+        if ("False".equals(condition.get("status"))
+            && "ImportFailed".equals(condition.get("reason"))) {
+          Object message = condition.get("message");
+          return TargetStatus.failed(
+              "image "
+                  + name(image)
+                  + " failed: "
+                  + (message == null ? "no message from Harvester" : message));
+        }
+      }
+    }
+    Object progress = status.get("progress");
+    return TargetStatus.pending(
+        "image " + name(image) + " importing" + (progress == null ? "" : ", " + progress + "%"));
+  }
+
+  @Override
+  public String createVm(TargetVm vm, List<PublishedImage> images) {
+    String namespace = vm.importRef().namespace();
+    List<String> claims = new ArrayList<>();
+    for (PublishedImage published : images) {
+      GenericKubernetesResource image =
+          call(
+              "read VirtualMachineImage " + published.imageName(),
+              () ->
+                  client
+                      .genericKubernetesResources(IMAGES)
+                      .inNamespace(namespace)
+                      .withName(published.imageName())
+                      .get());
+      if (image == null) {
+        throw new VmImportException(
+            ErrorCode.TARGET_FAILED,
+            "VirtualMachineImage " + namespace + "/" + published.imageName() + " no longer exists");
+      }
+      String backend = (String) map(image.getAdditionalProperties().get("spec")).get("backend");
+      // no backend in the spec means Harvester's default, which is the backing image
+      if (backend == null || backend.equals(ImageBackend.BACKING_IMAGE.wireValue())) {
+        PersistentVolumeClaim pvc = ImageRenderer.backingImagePvc(image);
+        createOrAdopt(
+            "PersistentVolumeClaim",
+            vm.importRef(),
+            () -> client.persistentVolumeClaims().inNamespace(namespace).resource(pvc).create(),
+            () ->
+                client
+                    .persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .withName(pvc.getMetadata().getName())
+                    .get());
+      }
+      // CDI backend: Harvester names the image's DataVolume (and so its PVC) like the image
+      claims.add(published.imageName());
+    }
+    GenericKubernetesResource machine = VirtualMachineRenderer.render(vm, claims);
+    createOrAdopt(
+        "VirtualMachine",
+        vm.importRef(),
+        () ->
+            client
+                .genericKubernetesResources(VMS)
+                .inNamespace(namespace)
+                .resource(machine)
+                .create(),
+        () ->
+            client
+                .genericKubernetesResources(VMS)
+                .inNamespace(namespace)
+                .withName(vm.name())
+                .get());
+    return namespace + "/" + vm.name();
+  }
+
+  /** Creates, or when the object exists and belongs to this import, accepts the existing one. */
+  private <T extends HasMetadata> void createOrAdopt(
+      String kind,
+      ImportRef ref,
+      java.util.function.Supplier<T> create,
+      java.util.function.Supplier<T> get) {
+    try {
+      T created = create.get();
+      log.info("created {} {}", kind, name(created));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw KubeCalls.translate("create " + kind, e);
+      }
+      T existing = call("read " + kind, get);
+      Map<String, String> selector = ImageRenderer.importSelector(ref);
+      Map<String, String> labels =
+          existing == null || existing.getMetadata().getLabels() == null
+              ? Map.of()
+              : existing.getMetadata().getLabels();
+      if (!labels.entrySet().containsAll(selector.entrySet())) {
+        throw new VmImportException(
+            ErrorCode.TARGET_FAILED,
+            kind
+                + " "
+                + (existing == null ? "" : name(existing))
+                + " already exists and was not created by import "
+                + ref
+                + ": rename or delete it",
+            e,
+            false);
+      }
+    }
+  }
+
+  @Override
+  public boolean startsVms() {
+    return true;
+  }
+
+  @Override
+  public TargetStatus vmStatus(TargetVm vm) {
+    String namespace = vm.importRef().namespace();
+    GenericKubernetesResource machine =
+        call(
+            "read VirtualMachine " + namespace + "/" + vm.name(),
+            () ->
+                client
+                    .genericKubernetesResources(VMS)
+                    .inNamespace(namespace)
+                    .withName(vm.name())
+                    .get());
+    if (machine == null) {
+      return TargetStatus.failed("VirtualMachine " + namespace + "/" + vm.name() + " was deleted");
+    }
+    Map<String, Object> status = map(machine.getAdditionalProperties().get("status"));
+    Object printable = status.get("printableStatus");
+    if (Boolean.TRUE.equals(status.get("ready")) || "Running".equals(printable)) {
+      markCompleted(vm, machine);
+      return TargetStatus.ready();
+    }
+    return TargetStatus.pending(
+        "VirtualMachine " + vm.name() + " is " + (printable == null ? "starting" : printable));
+  }
+
+  /**
+   * Once the VM runs, its disks must outlive the import: drop the images' owner references (so
+   * deleting the import keeps them) and mark the VM so {@link #discard} leaves it alone.
+   */
+  private void markCompleted(TargetVm vm, GenericKubernetesResource machine) {
+    String namespace = vm.importRef().namespace();
+    for (GenericKubernetesResource image : importObjects(IMAGES, vm.importRef())) {
+      if (image.getMetadata().getOwnerReferences() != null
+          && !image.getMetadata().getOwnerReferences().isEmpty()) {
+        run(
+            "release VirtualMachineImage " + name(image) + " from its import",
+            () ->
+                client
+                    .genericKubernetesResources(IMAGES)
+                    .inNamespace(namespace)
+                    .withName(image.getMetadata().getName())
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"ownerReferences\":null}}"));
+      }
+    }
+    Map<String, String> annotations = machine.getMetadata().getAnnotations();
+    if (annotations == null || !"true".equals(annotations.get(COMPLETED_ANNOTATION))) {
+      run(
+          "mark VirtualMachine " + name(machine) + " as imported",
+          () ->
+              client
+                  .genericKubernetesResources(VMS)
+                  .inNamespace(namespace)
+                  .withName(vm.name())
+                  .patch(
+                      PatchContext.of(PatchType.JSON_MERGE),
+                      "{\"metadata\":{\"annotations\":{\""
+                          + COMPLETED_ANNOTATION
+                          + "\":\"true\"}}}"));
+    }
+  }
+
+  /**
+   * Stops serving the import's disks, deletes its scratch files, and unless the import completed
+   * (its VM ran) deletes the VM, the PVCs and the images it created.
+   */
+  @Override
+  public void discard(ImportRef ref) {
+    List<GenericKubernetesResource> images = importObjects(IMAGES, ref);
+    images.forEach(i -> urlOf(i).flatMap(ImageServer::tokenOf).ifPresent(imageServer::withdraw));
+    List<GenericKubernetesResource> machines = importObjects(VMS, ref);
+    boolean completed =
+        machines.stream()
+            .map(m -> m.getMetadata().getAnnotations())
+            .anyMatch(a -> a != null && "true".equals(a.get(COMPLETED_ANNOTATION)));
+    if (!completed) {
+      machines.forEach(m -> delete(VMS, m));
+      List<PersistentVolumeClaim> claims =
+          call(
+              "list PersistentVolumeClaims of " + ref,
+              () ->
+                  client
+                      .persistentVolumeClaims()
+                      .inNamespace(ref.namespace())
+                      .withLabels(ImageRenderer.importSelector(ref))
+                      .list()
+                      .getItems());
+      claims.forEach(
+          c ->
+              run(
+                  "delete PersistentVolumeClaim " + name(c),
+                  () -> client.persistentVolumeClaims().resource(c).delete()));
+      images.forEach(i -> delete(IMAGES, i));
+    }
+    deleteScratch(ref);
+  }
+
+  private void deleteScratch(ImportRef ref) {
+    Path dir = importDir(ref);
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path file : files) {
+        Files.deleteIfExists(file);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      throw new VmImportException(
+          ErrorCode.CLEANUP_FAILED, "could not remove scratch files in " + dir + ": " + e, e);
+    }
+  }
+
+  private List<GenericKubernetesResource> importObjects(
+      io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext context, ImportRef ref) {
+    return call(
+        "list " + context.getKind() + "s of " + ref,
+        () ->
+            client
+                .genericKubernetesResources(context)
+                .inNamespace(ref.namespace())
+                .withLabels(ImageRenderer.importSelector(ref))
+                .list()
+                .getItems());
+  }
+
+  private void delete(
+      io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext context,
+      GenericKubernetesResource object) {
+    run(
+        "delete " + context.getKind() + " " + name(object),
+        () ->
+            client
+                .genericKubernetesResources(context)
+                .inNamespace(object.getMetadata().getNamespace())
+                .withName(object.getMetadata().getName())
+                .delete());
+  }
+
+  private Optional<StorageClass> storageClass(String name) {
+    return Optional.ofNullable(
+        call(
+            "read StorageClass " + name,
+            () -> client.storage().v1().storageClasses().withName(name).get()));
+  }
+
+  /** The import's uid for owner references; empty when no VirtualMachineImport object exists. */
+  private Optional<String> importUid(ImportRef ref) {
+    GenericKubernetesResource imported =
+        call(
+            "read VirtualMachineImport " + ref,
+            () ->
+                client
+                    .genericKubernetesResources(IMPORTS)
+                    .inNamespace(ref.namespace())
+                    .withName(ref.name())
+                    .get());
+    return Optional.ofNullable(imported).map(i -> i.getMetadata().getUid());
+  }
+
+  private static int attemptOf(GenericKubernetesResource image) {
+    Map<String, String> labels = image.getMetadata().getLabels();
+    String value = labels == null ? null : labels.get(ATTEMPT_LABEL);
+    try {
+      return value == null ? 0 : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static Optional<String> urlOf(GenericKubernetesResource image) {
+    Object url = map(image.getAdditionalProperties().get("spec")).get("url");
+    return url instanceof String s ? Optional.of(s) : Optional.empty();
+  }
+
+  private static String name(HasMetadata object) {
+    return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    return value instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+}

@@ -1,0 +1,30 @@
+package io.vmimport.target.harvester.internal;
+
+/** Label, annotation and API names shared with Harvester and the Go vm-import-controller. */
+public final class HarvesterKeys {
+  public static final String IMPORTED_LABEL = "migration.harvesterhci.io/imported";
+  public static final String IMAGE_DISPLAY_NAME_LABEL = "harvesterhci.io/imageDisplayName";
+  public static final String STORAGE_CLASS_ANNOTATION = "harvesterhci.io/storageClassName";
+  public static final String IMAGE_ID_ANNOTATION = "harvesterhci.io/imageId";
+  public static final String VM_NAME_LABEL = "harvesterhci.io/vmName";
+  public static final String DESCRIPTION_ANNOTATION = "field.cattle.io/description";
+
+  /** Our additions (COMPAT.md: new labels, never renamed ones): find objects of one import. */
+  public static final String IMPORT_LABEL = "vmimport.io/import";
+
+  public static final String DISK_LABEL = "vmimport.io/disk";
+  public static final String ATTEMPT_LABEL = "vmimport.io/attempt";
+
+  public static final String IMAGE_API_VERSION = "harvesterhci.io/v1beta1";
+  public static final String IMAGE_KIND = "VirtualMachineImage";
+  public static final String VM_API_VERSION = "kubevirt.io/v1";
+  public static final String VM_KIND = "VirtualMachine";
+  public static final String NAD_API_VERSION = "k8s.cni.cncf.io/v1";
+  public static final String NAD_KIND = "NetworkAttachmentDefinition";
+  public static final String IMPORT_API_VERSION = "migration.harvesterhci.io/v1beta1";
+  public static final String IMPORT_KIND = "VirtualMachineImport";
+
+  public static final String LONGHORN_PROVISIONER = "driver.longhorn.io";
+
+  private HarvesterKeys() {}
+}
