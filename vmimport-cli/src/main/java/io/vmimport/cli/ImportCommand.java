@@ -3,14 +3,15 @@ package io.vmimport.cli;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.target.ImportTarget;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.cli.ResourceOptions.ResolvedImport;
-import io.vmimport.core.DirectoryTarget;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.FileCheckpointStore;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ImportHandle;
 import io.vmimport.core.ImportResult;
+import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.DirectoryNotEmptyException;
@@ -109,7 +110,7 @@ final class ImportCommand implements Callable<Integer> {
     Path scratch =
         scratchDir != null ? scratchDir.toAbsolutePath().normalize() : output.resolve(".scratch");
     EngineConfig config = EngineConfig.builder(scratch).maxParallelDisks(parallelDisks).build();
-    DirectoryTarget target = new DirectoryTarget(output, diskFormat);
+    ImportTarget target = new OfflineHarvesterTarget(output, diskFormat);
     checkpoints = new RetainingCheckpointStore(new FileCheckpointStore(output));
     Thread hook = new Thread(this::cancelOnShutdown, "vmimport-cancel");
     try (ImportEngine engine = EngineFactory.create(config, checkpoints)) {
@@ -141,7 +142,7 @@ final class ImportCommand implements Callable<Integer> {
 
   private int runAll(
       ImportEngine engine,
-      DirectoryTarget target,
+      ImportTarget target,
       List<ResolvedImport> imports,
       ProgressReporter progress,
       PrintWriter out) {

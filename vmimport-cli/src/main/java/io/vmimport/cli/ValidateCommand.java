@@ -3,11 +3,12 @@ package io.vmimport.cli;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.target.ImportTarget;
 import io.vmimport.cli.ResourceOptions.ResolvedImport;
-import io.vmimport.core.DirectoryTarget;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.InMemoryCheckpointStore;
+import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,7 +53,7 @@ final class ValidateCommand implements Callable<Integer> {
     ResourceFile file = resources.read(err, System.in);
     Path output = outputDir.toAbsolutePath().normalize();
     EngineConfig config = EngineConfig.builder(output.resolve(".scratch")).build();
-    DirectoryTarget target = new DirectoryTarget(output, DiskFormat.QCOW2);
+    ImportTarget target = new OfflineHarvesterTarget(output, DiskFormat.QCOW2);
     int exit = ExitCodes.SUCCESS;
     try (ImportEngine engine = EngineFactory.create(config, new InMemoryCheckpointStore())) {
       List<ResolvedImport> imports = resources.resolve(file, engine.providers());

@@ -70,6 +70,11 @@ class VmimportCliIT {
     assertThat(first.err()).isEmpty();
     assertSameContent(fixture.sourceDir.resolve("disk0.raw"), vmDir.resolve("disk-0.qcow2"));
     assertSameContent(fixture.sourceDir.resolve("disk1.raw"), vmDir.resolve("disk-1.qcow2"));
+    assertThat(vmDir.resolve("manifests.yaml"))
+        .as("Harvester objects to apply after uploading the disks")
+        .content()
+        .contains("kind: VirtualMachineImage", "kind: VirtualMachine", "disk-0.qcow2");
+    assertThat(vmDir.resolve("README.md")).exists();
     JsonNode vm = new ObjectMapper().readTree(vmDir.resolve("vm.json").toFile());
     assertThat(vm.get("name").asText()).isEqualTo("test-vm");
     assertThat(vm.get("cpu").get("sockets").asInt()).isEqualTo(2);

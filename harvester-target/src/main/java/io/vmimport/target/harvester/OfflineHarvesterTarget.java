@@ -2,6 +2,9 @@ package io.vmimport.target.harvester;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -46,7 +49,15 @@ public final class OfflineHarvesterTarget implements ImportTarget {
 
   private final DirectoryTarget files;
   private final ImageBackend backend;
-  private final KubernetesSerialization yaml = new KubernetesSerialization();
+  private final KubernetesSerialization kubernetes = new KubernetesSerialization();
+  // plain YAML as people write manifests: no quotes where none are needed
+  private final YAMLMapper yaml =
+      YAMLMapper.builder()
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          // label values such as "1" and "true" must stay strings
+          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .build();
 
   /** Images for the CDI backend (no PVCs to create by hand). */
   public OfflineHarvesterTarget(Path outputDir, DiskFormat format) {
@@ -120,13 +131,17 @@ public final class OfflineHarvesterTarget implements ImportTarget {
     objects.add(VirtualMachineRenderer.render(vm, claims));
     StringBuilder out = new StringBuilder();
     for (HasMetadata object : objects) {
-      String document = yaml.asYaml(object);
-      out.append(document.startsWith("---") ? "" : "---\n").append(document);
-      if (!document.endsWith("\n")) {
-        out.append('\n');
-      }
+      out.append("---\n").append(toYaml(object));
     }
     return out.toString();
+  }
+
+  private String toYaml(HasMetadata object) {
+    try {
+      return yaml.writeValueAsString(yaml.readTree(kubernetes.asJson(object)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a rendered object is always serialisable", e);
+    }
   }
 
   /**
