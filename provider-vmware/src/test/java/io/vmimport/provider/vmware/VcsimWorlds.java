@@ -1,0 +1,105 @@
+package io.vmimport.provider.vmware;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.SourceDisk;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.source.VmLocator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Gives test classes in other packages (the contract suites) a shaped vcsim with its own CA. */
+public final class VcsimWorlds {
+  private VcsimWorlds() {}
+
+  /** Starts vcsim serving a certificate of a CA made in {@code dir}, shaped by VcsimWorld. */
+  public static Handle start(Path dir) throws Exception {
+    Path ca = TestCa.create(dir.resolve("ca"), "vmimport-tck-ca");
+    TestCa.issueServerCertificate(ca, "127.0.0.1");
+    VcsimWorld world =
+        VcsimWorld.start(
+            dir,
+            Map.of("GOVC_TLS_CA_CERTS", ca.resolve("ca.crt").toString()),
+            "-tlscert",
+            ca.resolve("server.crt").toString(),
+            "-tlskey",
+            ca.resolve("server.key").toString());
+    return new Handle(world, Files.readString(ca.resolve("ca.crt")));
+  }
+
+  /** A running, shaped vcsim; {@link #close()} stops it by PID. */
+  public static final class Handle implements AutoCloseable {
+    private final VcsimWorld world;
+    private final String caPem;
+
+    Handle(VcsimWorld world, String caPem) {
+      this.world = world;
+      this.caPem = caPem;
+    }
+
+    public SourceSpec sourceWithCa() {
+      return sourceWithCaAndPassword(VcsimWorld.PASSWORD);
+    }
+
+    public SourceSpec sourceWithCaAndPassword(String password) {
+      return world.source(
+          Map.of(), Map.of("username", VcsimWorld.USER, "password", password, "caCert", caPem));
+    }
+
+    public VmLocator knownVm() {
+      return VcsimWorld.web01();
+    }
+
+    /** app01, powered on again if a test stopped it. */
+    public VmLocator poweredOnVm() {
+      try {
+        String state = world.vcsim.govc("vm.info", "-json", VcsimWorld.RUNNING_VM);
+        if (!state.contains("\"PowerState\": \"poweredOn\"")
+            && !state.contains("\"PowerState\":\"poweredOn\"")) {
+          world.vcsim.govc("vm.power", "-on", VcsimWorld.RUNNING_VM);
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot power on " + VcsimWorld.RUNNING_VM, e);
+      }
+      return VcsimWorld.app01();
+    }
+
+    /** Converts the exported VMDK with qemu-img and compares it with the disk's known content. */
+    public void verifyExport(SourceDisk disk, DiskFormat format, Path exportedFile)
+        throws Exception {
+      assertThat(format).as("format of an NFC export").isEqualTo(DiskFormat.VMDK);
+      assertThat(disk.index()).as("disk index of web01").isBetween(0, 1);
+      Path converted = exportedFile.resolveSibling(exportedFile.getFileName() + ".raw");
+      VcsimWorld.run(
+          "qemu-img",
+          "convert",
+          "-f",
+          "vmdk",
+          "-O",
+          "raw",
+          exportedFile.toString(),
+          converted.toString());
+      try {
+        VcsimWorld.run(
+            "qemu-img",
+            "compare",
+            "-f",
+            "raw",
+            "-F",
+            "raw",
+            "-s",
+            converted.toString(),
+            world.raws().get(disk.index()).toString());
+      } finally {
+        Files.deleteIfExists(converted);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      world.close();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The main job against a real vSphere API, as a newcomer runs it on a fresh Debian machine:
+#   1. builds vcsim/govc (test-peer/vcsim/build-vcsim.sh), the vmimport CLI and provider-vmware;
+#   2. makes a throw-away CA and starts vcsim on 127.0.0.1 serving a certificate it signed
+#      (vmimport verifies TLS with that CA from the Secret: no insecure mode);
+#   3. shapes VM "web01" (EFI, 2 vCPU, 1 GiB, a vmxnet3 NIC on a DVS portgroup) whose disk is a real
+#      streamOptimized VMDK made from known content;
+#   4. writes resources.yaml (Secret + VmwareSource + VirtualMachineImport) and runs
+#      `vmimport validate`, `vmimport inspect` and `vmimport import --output-dir` with progress;
+#   5. checks the converted disk against the known content, prints where the results are and stops
+#      vcsim (by its PID, also on failure).
+# Usage: provider-vmware/test-peer/demo-vcsim.sh [OUTPUT_DIR]   (default: ./demo-vcsim-output)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$(realpath -m "${1:-$PWD/demo-vcsim-output}")"
+vcsim_dir="${VCSIM_DIR:-$HOME/.cache/vcsim}"
+work="$(mktemp -d)"
+vcsim_pid=""
+cleanup() {
+  if [ -n "$vcsim_pid" ] && kill -0 "$vcsim_pid" 2>/dev/null; then
+    kill "$vcsim_pid"; wait "$vcsim_pid" 2>/dev/null || true; echo "== vcsim (pid $vcsim_pid) stopped"
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -x "$root/scripts/install-test-deps.sh" ]; then
+  "$root/scripts/install-test-deps.sh"
+fi
+for tool in qemu-img openssl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install qemu-utils openssl)" >&2; exit 1; }
+done
+
+echo "== building vcsim and govc in $vcsim_dir"
+"$here/vcsim/build-vcsim.sh" "$vcsim_dir"
+govc="$vcsim_dir/bin/govc"
+
+echo "== building vmimport (the CLI includes provider-vmware)"
+(cd "$root" && mvn -B -q -DskipTests -DskipITs -Dspotless.check.skip=true \
+  -pl vmimport-cli -am package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2 || true
+
+echo "== making a CA and a certificate for 127.0.0.1"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -keyout "$work/ca.key" -out "$work/ca.crt" \
+  -subj "/CN=vmimport demo CA" -addext basicConstraints=critical,CA:TRUE \
+  -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$work/server.key" -out "$work/server.csr" \
+  -subj "/CN=127.0.0.1" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$work/server.ext"
+openssl x509 -req -days 1 -in "$work/server.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" \
+  -CAcreateserial -out "$work/server.crt" -extfile "$work/server.ext" 2>/dev/null
+
+echo "== starting vcsim on 127.0.0.1"
+"$vcsim_dir/bin/vcsim" -l 127.0.0.1:0 -username demo -password 's3cret-demo' \
+  -tlscert "$work/server.crt" -tlskey "$work/server.key" > "$work/vcsim.out" 2>&1 &
+vcsim_pid=$!
+url=""
+for _ in $(seq 1 60); do
+  url="$(grep -o 'GOVC_URL=[^ ]*' "$work/vcsim.out" | head -1 | cut -d= -f2- || true)"
+  [ -n "$url" ] && break
+  kill -0 "$vcsim_pid" 2>/dev/null || { cat "$work/vcsim.out" >&2; exit 1; }
+  sleep 0.5
+done
+[ -n "$url" ] || { echo "vcsim did not start in 30 s:" >&2; cat "$work/vcsim.out" >&2; exit 1; }
+port="$(echo "$url" | sed -E 's#.*@127\.0\.0\.1:([0-9]+)/sdk#\1#')"
+echo "vcsim pid $vcsim_pid at https://127.0.0.1:$port/sdk"
+export GOVC_URL="$url" GOVC_TLS_CA_CERTS="$work/ca.crt"
+
+echo "== shaping VM web01 with govc"
+"$govc" dvs.portgroup.add -dvs DVS0 -type earlyBinding -nports 16 -vlan 100 PG-Prod >/dev/null
+"$govc" folder.create /DC0/vm/Migrate >/dev/null
+"$govc" vm.create -folder /DC0/vm/Migrate -pool /DC0/host/DC0_C0/Resources -ds LocalDS_0 \
+  -c 2 -m 1024 -g ubuntu64Guest -firmware efi -net PG-Prod -net.adapter vmxnet3 \
+  -net.address 00:50:56:aa:bb:01 -disk 256MB -on=false web01
+"$govc" vm.change -vm web01 -annotation "demo web server"
+qemu-img create -q -f raw "$work/web01.raw" 256M
+for offset in 0 40 130 250; do
+  dd if=/dev/urandom of="$work/web01.raw" bs=1M count=4 seek="$offset" conv=notrunc status=none
+done
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$work/web01.raw" "$work/web01.vmdk"
+"$govc" datastore.upload -ds LocalDS_0 "$work/web01.vmdk" web01/web01.vmdk >/dev/null
+echo "web01's disk: a streamOptimized VMDK of $(du -h "$work/web01.vmdk" | cut -f1) holding 16 MiB of random data in 256 MiB"
+
+cat > "$work/resources.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata:
+  name: vcsim-credentials
+  namespace: default
+stringData:
+  username: demo
+  password: s3cret-demo
+  caCert: |
+$(sed 's/^/    /' "$work/ca.crt")
+---
+apiVersion: migration.harvesterhci.io/v1beta1
+kind: VmwareSource
+metadata:
+  name: vcsim
+  namespace: default
+spec:
+  endpoint: https://127.0.0.1:$port/sdk
+  dc: DC0
+  credentials:
+    name: vcsim-credentials
+    namespace: default
+---
+apiVersion: migration.harvesterhci.io/v1beta1
+kind: VirtualMachineImport
+metadata:
+  name: web01
+  namespace: default
+spec:
+  virtualMachineName: web01
+  folder: Migrate
+  networkMapping:
+  - sourceNetwork: PG-Prod
+    destinationNetwork: default/vlan100
+  sourceCluster:
+    apiVersion: migration.harvesterhci.io/v1beta1
+    kind: VmwareSource
+    name: vcsim
+    namespace: default
+YAML
+echo "== resources.yaml (the CA certificate shortened here)"
+awk '/BEGIN CERTIFICATE/{print; print "      ..."; skip=1; next} /END CERTIFICATE/{skip=0} !skip' \
+  "$work/resources.yaml" | sed 's/^/    /'
+
+echo "== vmimport validate"
+"$root/vmimport" validate -f "$work/resources.yaml"
+echo "== vmimport inspect -o yaml"
+"$root/vmimport" inspect -f "$work/resources.yaml" -o yaml
+echo "== vmimport import --output-dir $out"
+"$root/vmimport" import -f "$work/resources.yaml" --output-dir "$out"
+
+echo "== checking the converted disk against web01's content"
+disk="$(ls "$out"/web01/disk-0.* | head -1)"
+qemu-img compare -q "$disk" "$work/web01.raw" && echo "$(basename "$disk") = web01's disk, byte for byte"
+echo
+echo "converted disk:     $disk"
+echo "VM description:     $(ls "$out"/web01/*.json | head -1)"
+ls -l "$out/web01"
