@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.vmimport.cli.CliRunner.Result;
+import io.vmimport.core.ProviderRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -148,14 +149,17 @@ class CommandLineTest {
 
   @Test
   void aSourceKindWithoutProviderIsBadInput() throws IOException {
-    rewrite("kind: TestdiskSource\nmetadata", "kind: VmwareSource\nmetadata");
-    rewrite("    kind: TestdiskSource", "    kind: VmwareSource");
+    // no OVA provider exists yet; the message lists the kinds that do
+    rewrite("kind: TestdiskSource\nmetadata", "kind: OvaSource\nmetadata");
+    rewrite("    kind: TestdiskSource", "    kind: OvaSource");
 
     assertBadInput(
         runImport(),
         fixture.resources
-            + ": VmwareSource default/lab: kind: unknown source kind 'vmware'; available:"
-            + " [testdisk]");
+            + ": OvaSource default/lab: kind: unknown source kind 'ova'; available: ["
+            + String.join(", ", ProviderRegistry.load().kinds())
+            + "]");
+    assertThat(ProviderRegistry.load().kinds()).contains("testdisk", "vmware");
   }
 
   @Test
