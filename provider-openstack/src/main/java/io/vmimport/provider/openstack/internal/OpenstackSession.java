@@ -1,0 +1,454 @@
+package io.vmimport.provider.openstack.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.Cpu;
+import io.vmimport.api.model.Firmware;
+import io.vmimport.api.model.ImportSpec;
+import io.vmimport.api.model.NicModel;
+import io.vmimport.api.model.PowerState;
+import io.vmimport.api.model.SourceDisk;
+import io.vmimport.api.model.SourceNic;
+import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.DiskExporter;
+import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.PowerControl;
+import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.SourceValidator;
+import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.api.source.VmInventory;
+import io.vmimport.api.source.VmLocator;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.openstack4j.model.common.ActionResponse;
+import org.openstack4j.model.compute.Action;
+import org.openstack4j.model.compute.Address;
+import org.openstack4j.model.compute.Flavor;
+import org.openstack4j.model.compute.Server;
+import org.openstack4j.model.image.v2.Image;
+
+/** One logged-in session against an OpenStack cloud; safe for several threads. */
+public final class OpenstackSession
+    implements SourceSession, SourceValidator, VmInventory, PowerControl, DiskExporter {
+  private static final Pattern UUID =
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  private static final long GIB = 1024L * 1024 * 1024;
+
+  /** Prefix of every temporary snapshot, volume and image name, so leftovers are recognisable. */
+  public static final String ARTIFACT_PREFIX = "vmimport-";
+
+  private final OpenstackSettings settings;
+  private final CloudConnection cloud;
+
+  public OpenstackSession(OpenstackSettings settings, CloudConnection cloud) {
+    this.settings = requireNonNull(settings, "settings is null");
+    this.cloud = requireNonNull(cloud, "cloud is null");
+  }
+
+  @Override
+  public SourceValidator validator() {
+    return this;
+  }
+
+  @Override
+  public VmInventory inventory() {
+    return this;
+  }
+
+  @Override
+  public PowerControl power() {
+    return this;
+  }
+
+  @Override
+  public DiskExporter exporter() {
+    return this;
+  }
+
+  @Override
+  public void close() {
+    // the token is left to expire rather than revoked: revoking it would break an export that
+    // core still holds open elsewhere; the JDK client owns and recycles its connections
+  }
+
+  // --- validation ------------------------------------------------------------------------
+
+  @Override
+  public List<ValidationIssue> checkSource() {
+    try {
+      cloud.client().compute().servers().list(Map.of("limit", "1"));
+      return List.of();
+    } catch (RuntimeException e) {
+      VmImportException failure = OpenstackErrors.translate(e, "list servers");
+      if (failure.code() == ErrorCode.SOURCE_UNAVAILABLE || failure.code() == ErrorCode.TIMEOUT) {
+        throw failure;
+      }
+      return List.of(ValidationIssue.error(failure.code(), failure.getMessage()));
+    }
+  }
+
+  @Override
+  public List<ValidationIssue> preflight(ImportSpec spec) {
+    List<ValidationIssue> issues = new ArrayList<>();
+    try {
+      describe(new VmLocator(spec.virtualMachineName(), spec.folder()));
+    } catch (VmImportException e) {
+      if (e.code() == ErrorCode.SOURCE_UNAVAILABLE) {
+        throw e;
+      }
+      issues.add(ValidationIssue.error(e.code(), "spec.virtualMachineName", e.getMessage()));
+    }
+    return issues;
+  }
+
+  // --- inventory -------------------------------------------------------------------------
+
+  @Override
+  public List<String> list() {
+    try {
+      return cloud.client().compute().servers().list().stream().map(Server::getName).toList();
+    } catch (RuntimeException e) {
+      throw OpenstackErrors.translate(e, "list servers");
+    }
+  }
+
+  /** Finds a server by UUID or exact name. */
+  Server find(VmLocator locator) {
+    if (locator.folder().isPresent()) {
+      throw new VmImportException(
+          ErrorCode.INVALID_SPEC,
+          "spec.folder: OpenStack has no folders; remove folder '" + locator.folder().get() + "'");
+    }
+    String wanted = locator.nameOrId();
+    try {
+      if (UUID.matcher(wanted).matches()) {
+        Server byId = cloud.client().compute().servers().get(wanted);
+        if (byId != null) {
+          return byId;
+        }
+      }
+      // Nova's name filter is a regular expression: escape it, then compare exactly
+      List<? extends Server> candidates =
+          cloud.client().compute().servers().list(Map.of("name", "^" + regexEscape(wanted) + "$"));
+      List<Server> exact =
+          candidates.stream().filter(s -> wanted.equals(s.getName())).map(s -> (Server) s).toList();
+      if (exact.isEmpty()) {
+        throw new VmImportException(
+            ErrorCode.NOT_FOUND,
+            "no server named or with id '"
+                + wanted
+                + "' in "
+                + settings.projectDescription()
+                + " of source "
+                + settings.source());
+      }
+      if (exact.size() > 1) {
+        throw new VmImportException(
+            ErrorCode.NOT_UNIQUE,
+            exact.size()
+                + " servers are named '"
+                + wanted
+                + "': "
+                + exact.stream().map(Server::getId).sorted().toList()
+                + "; set spec.virtualMachineName to one of these UUIDs");
+      }
+      // the list entries are summaries; read the full server
+      Server server = cloud.client().compute().servers().get(exact.get(0).getId());
+      if (server == null) {
+        throw new VmImportException(
+            ErrorCode.NOT_FOUND, "server '" + wanted + "' disappeared while being read");
+      }
+      return server;
+    } catch (RuntimeException e) {
+      throw OpenstackErrors.translate(e, "look up server '" + wanted + "'");
+    }
+  }
+
+  private static String regexEscape(String text) {
+    StringBuilder escaped = new StringBuilder();
+    for (char c : text.toCharArray()) {
+      if ("\\.^$|?*+()[]{}".indexOf(c) >= 0) {
+        escaped.append('\\');
+      }
+      escaped.append(c);
+    }
+    return escaped.toString();
+  }
+
+  @Override
+  public SourceVm describe(VmLocator locator) {
+    Server server = find(locator);
+    String what = "describe server '" + server.getName() + "' (" + server.getId() + ")";
+    try {
+      Flavor flavor = cloud.client().compute().flavors().get(server.getFlavorId());
+      if (flavor == null) {
+        throw new VmImportException(
+            ErrorCode.NOT_FOUND,
+            "flavor " + server.getFlavorId() + " of server " + server.getId() + " is gone");
+      }
+      Optional<String> imageId = imageIdOf(server);
+      List<AttachedVolume> volumes = attachedVolumes(server.getId());
+      Map<String, String> bootProperties = new HashMap<>();
+      if (imageId.isPresent()) {
+        Image image = cloud.client().imagesV2().get(imageId.get());
+        if (image != null) {
+          for (String key : ImageProperties.KEYS) {
+            String value = image.getAdditionalPropertyValue(key);
+            if (value != null) {
+              bootProperties.put(key, value);
+            }
+          }
+        }
+      } else if (!volumes.isEmpty()) {
+        bootProperties.putAll(volumes.get(0).imageMetadata());
+      }
+      ImageProperties properties = new ImageProperties(bootProperties);
+
+      List<SourceDisk> disks = new ArrayList<>();
+      if (imageId.isPresent()) {
+        long rootBytes = flavor.getDisk() * GIB;
+        disks.add(
+            SourceDisk.of(0, rootDiskKey(server.getId()), server.getName() + "-root", rootBytes)
+                .withBootOrder(1));
+      }
+      for (AttachedVolume volume : volumes) {
+        SourceDisk disk =
+            SourceDisk.of(disks.size(), volume.id(), volume.displayName(), volume.sizeGib() * GIB);
+        if (imageId.isEmpty() && disks.isEmpty()) {
+          disk = disk.withBootOrder(1);
+        }
+        disks.add(disk);
+      }
+      return new SourceVm(
+          server.getId(),
+          server.getName(),
+          new Cpu(flavor.getVcpus(), 1),
+          flavor.getRam(),
+          properties.firmware(),
+          disks,
+          nics(server, properties.nicModel()),
+          description(server),
+          properties.guestOs());
+    } catch (RuntimeException e) {
+      throw OpenstackErrors.translate(e, what);
+    }
+  }
+
+  private Optional<String> description(Server server) {
+    // compute 2.1 has no server description (2.19+); the metadata key is the common substitute
+    Map<String, String> metadata = server.getMetadata();
+    return Optional.ofNullable(metadata == null ? null : metadata.get("description"))
+        .filter(text -> !text.isBlank());
+  }
+
+  static String rootDiskKey(String serverId) {
+    return "root-disk-of-" + serverId;
+  }
+
+  static Optional<String> imageIdOf(Server server) {
+    // boot-from-volume servers report "image": "" (openstack4j maps it to null or blank)
+    return Optional.ofNullable(server.getImageId()).filter(id -> !id.isBlank());
+  }
+
+  /** A volume attached to a server, in device order. */
+  record AttachedVolume(
+      String id,
+      String device,
+      String displayName,
+      long sizeGib,
+      Map<String, String> imageMetadata) {
+    AttachedVolume {
+      requireNonNull(id, "id is null");
+      requireNonNull(device, "device is null");
+      requireNonNull(displayName, "displayName is null");
+      imageMetadata = Map.copyOf(requireNonNull(imageMetadata, "imageMetadata is null"));
+    }
+  }
+
+  List<AttachedVolume> attachedVolumes(String serverId) {
+    JsonNode attachments =
+        cloud
+            .getJson(
+                "/servers/" + serverId + "/os-volume_attachments",
+                "list the volumes of server " + serverId,
+                "compute")
+            .path("volumeAttachments");
+    List<AttachedVolume> volumes = new ArrayList<>();
+    for (JsonNode attachment : attachments) {
+      String volumeId = attachment.path("volumeId").asText();
+      JsonNode volume =
+          cloud
+              .getJson(
+                  "/volumes/" + volumeId, "read volume " + volumeId, "volumev3", "block-storage")
+              .path("volume");
+      Map<String, String> imageMetadata = new LinkedHashMap<>();
+      volume
+          .path("volume_image_metadata")
+          .fields()
+          .forEachRemaining(field -> imageMetadata.put(field.getKey(), field.getValue().asText()));
+      String name = volume.path("name").asText("");
+      volumes.add(
+          new AttachedVolume(
+              volumeId,
+              attachment.path("device").asText(""),
+              name.isBlank() ? volumeId : name,
+              volume.path("size").asLong(),
+              imageMetadata));
+    }
+    // device order (vda, vdb, ...) is the order the guest sees and, for a boot-from-volume
+    // server, puts the root volume first; vdb sorts before vdaa as the kernel names them
+    volumes.sort(
+        Comparator.comparing((AttachedVolume v) -> v.device().length())
+            .thenComparing(AttachedVolume::device));
+    return volumes;
+  }
+
+  /**
+   * NICs in the instance's port order: Nova lists {@code addresses} from the instance's network
+   * info in VIF order (grouped by network), one entry per fixed IP; a port appears once.
+   */
+  private List<SourceNic> nics(Server server, Optional<NicModel> model) {
+    Map<String, String> networkByMac = new LinkedHashMap<>();
+    if (server.getAddresses() != null && server.getAddresses().getAddresses() != null) {
+      for (Map.Entry<String, ? extends List<? extends Address>> network :
+          server.getAddresses().getAddresses().entrySet()) {
+        for (Address address : network.getValue()) {
+          if (address.getMacAddr() != null) {
+            networkByMac.putIfAbsent(
+                address.getMacAddr().toLowerCase(Locale.ROOT), network.getKey());
+          }
+        }
+      }
+    }
+    List<SourceNic> nics = new ArrayList<>();
+    for (Map.Entry<String, String> nic : networkByMac.entrySet()) {
+      nics.add(new SourceNic(nics.size(), nic.getKey(), model, Optional.of(nic.getValue())));
+    }
+    return nics;
+  }
+
+  // --- power -----------------------------------------------------------------------------
+
+  @Override
+  public PowerState state(SourceVm vm) {
+    Server server;
+    try {
+      server = cloud.client().compute().servers().get(vm.id());
+    } catch (RuntimeException e) {
+      throw OpenstackErrors.translate(e, "read the status of server " + vm.id());
+    }
+    if (server == null) {
+      throw new VmImportException(ErrorCode.NOT_FOUND, "server " + vm.id() + " no longer exists");
+    }
+    return powerStateOf(server.getStatus());
+  }
+
+  static PowerState powerStateOf(Server.Status status) {
+    if (status == null) {
+      return PowerState.UNKNOWN;
+    }
+    return switch (status) {
+      case ACTIVE -> PowerState.ON;
+      case SHUTOFF -> PowerState.OFF;
+      case SUSPENDED, PAUSED -> PowerState.SUSPENDED;
+      default -> PowerState.UNKNOWN;
+    };
+  }
+
+  @Override
+  public void powerOff(SourceVm vm) {
+    ActionResponse response;
+    try {
+      response = cloud.client().compute().servers().action(vm.id(), Action.STOP);
+    } catch (RuntimeException e) {
+      throw OpenstackErrors.translate(e, "stop server " + vm.id());
+    }
+    if (!response.isSuccess()) {
+      throw OpenstackErrors.fromStatus(
+          response.getCode(), response.getFault(), "stop server " + vm.id(), null);
+    }
+  }
+
+  // --- export ----------------------------------------------------------------------------
+
+  @Override
+  public ExportSession begin(SourceVm vm) {
+    PowerState state = state(vm);
+    if (state != PowerState.OFF) {
+      throw new VmImportException(
+          ErrorCode.NOT_SUPPORTED,
+          "server '"
+              + vm.name()
+              + "' is "
+              + state
+              + "; stop it first: exporting a running server is not supported");
+    }
+    return new OpenstackExportSession(cloud, vm);
+  }
+
+  /** Image properties that describe the boot disk's virtual hardware. */
+  record ImageProperties(Map<String, String> values) {
+    static final Set<String> KEYS =
+        new LinkedHashSet<>(
+            List.of(
+                "hw_firmware_type",
+                "os_secure_boot",
+                "hw_tpm_model",
+                "hw_tpm_version",
+                "hw_vif_model",
+                "os_distro",
+                "os_type"));
+
+    ImageProperties {
+      values = Map.copyOf(requireNonNull(values, "values is null"));
+    }
+
+    private Optional<String> get(String key) {
+      return Optional.ofNullable(values.get(key))
+          .map(v -> v.trim().toLowerCase(Locale.ROOT))
+          .filter(v -> !v.isEmpty());
+    }
+
+    Firmware firmware() {
+      boolean tpm = get("hw_tpm_model").isPresent() || get("hw_tpm_version").isPresent();
+      if (get("hw_firmware_type").filter("uefi"::equals).isEmpty()) {
+        return new Firmware(io.vmimport.api.model.FirmwareType.BIOS, false, tpm);
+      }
+      boolean secureBoot = get("os_secure_boot").filter("required"::equals).isPresent();
+      return Firmware.efi(secureBoot, tpm);
+    }
+
+    Optional<NicModel> nicModel() {
+      Function<String, Optional<NicModel>> map =
+          model ->
+              switch (model) {
+                case "virtio" -> Optional.of(NicModel.VIRTIO);
+                case "e1000" -> Optional.of(NicModel.E1000);
+                case "e1000e" -> Optional.of(NicModel.E1000E);
+                case "rtl8139" -> Optional.of(NicModel.RTL8139);
+                case "ne2k_pci" -> Optional.of(NicModel.NE2K_PCI);
+                case "pcnet" -> Optional.of(NicModel.PCNET);
+                default -> Optional.empty();
+              };
+      return get("hw_vif_model").flatMap(map);
+    }
+
+    Optional<String> guestOs() {
+      return get("os_distro").or(() -> get("os_type"));
+    }
+  }
+}

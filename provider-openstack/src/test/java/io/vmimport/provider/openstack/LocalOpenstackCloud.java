@@ -1,0 +1,179 @@
+package io.vmimport.provider.openstack;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.vmimport.api.model.Credentials;
+import io.vmimport.api.model.SourceSpec;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local OpenStack of test-peer/openstack for the {@code *IT} tier: installed, started and
+ * demo-seeded once per test JVM by the first IT class that needs it, and stopped when the JUnit run
+ * ends (also after failures) - unless it was already running, then it is reused and left running.
+ */
+public final class LocalOpenstackCloud implements BeforeAllCallback {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalOpenstackCloud.class);
+  static final String KEYSTONE = "http://127.0.0.1:5000/v3";
+  static final String KEYSTONE_TLS = "https://127.0.0.1:5001/v3";
+  static final String PASSWORD = "secret";
+
+  static Path dir() {
+    return Path.of(System.getProperty("osci.dir", "/tmp/osci"));
+  }
+
+  static Path script() {
+    return Path.of(System.getProperty("osci.script", "test-peer/openstack/setup-openstack.sh"));
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    context
+        .getRoot()
+        .getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(LocalOpenstackCloud.class, key -> bringUp(), Running.class);
+  }
+
+  /** Stops the cloud at the end of the run if this JVM started it. */
+  private record Running(boolean startedHere)
+      implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      if (startedHere) {
+        LOG.info("stopping the local OpenStack");
+        run(List.of("bash", script().toString(), "stop"), 300);
+      }
+    }
+  }
+
+  private static Running bringUp() {
+    try {
+      if (keystoneAnswers() && Files.exists(dir().resolve("importer-openrc"))) {
+        LOG.info("reusing the running local OpenStack in {}", dir());
+        return new Running(false);
+      }
+      if (!Files.exists(Path.of("/usr/bin/keystone-manage"))) {
+        run(List.of("bash", script().toString(), "install"), 1200);
+      }
+      if (Files.isDirectory(dir().resolve("pid"))) {
+        // a cloud stopped earlier on this machine: Nova's fake hypervisor forgot its servers, so
+        // they could no longer be snapshotted; start from empty databases instead
+        run(List.of("bash", script().toString(), "reset"), 600);
+      }
+      run(List.of("bash", script().toString(), "start"), 900);
+      run(List.of("bash", script().toString(), "demo"), 900);
+      if (!keystoneAnswers()) {
+        fail("the local OpenStack started but Keystone does not answer on " + KEYSTONE);
+      }
+      return new Running(true);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start the local OpenStack", e);
+    }
+  }
+
+  static boolean keystoneAnswers() {
+    try {
+      HttpURLConnection connection =
+          (HttpURLConnection) URI.create(KEYSTONE).toURL().openConnection();
+      connection.setConnectTimeout(2000);
+      connection.setReadTimeout(5000);
+      return connection.getResponseCode() == 200;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Runs a command with the admin credentials; returns stdout. Fails the test on exit != 0. */
+  static String run(List<String> command, long timeoutSeconds) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().put("OSCI_DIR", dir().toString());
+    Path output = Files.createTempFile("osci-cmd", ".out");
+    builder.redirectOutput(output.toFile());
+    Process process = builder.start();
+    try {
+      if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        fail(command + " did not finish in " + timeoutSeconds + " s: " + Files.readString(output));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+      throw new IOException("interrupted", e);
+    }
+    String text = Files.readString(output, StandardCharsets.UTF_8);
+    Files.delete(output);
+    if (process.exitValue() != 0) {
+      fail(command + " exited with " + process.exitValue() + ":\n" + text);
+    }
+    return text;
+  }
+
+  /** Runs the {@code openstack} CLI as admin (the independent view of the cloud). */
+  static String openstack(String... args) throws IOException {
+    return openstackAs("admin-openrc", args);
+  }
+
+  static String openstackAs(String openrc, String... args) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                "-c",
+                ". \"$0\" && exec openstack \"$@\"",
+                dir().resolve(openrc).toString()));
+    command.addAll(List.of(args));
+    return run(command, 180).strip();
+  }
+
+  static SourceSpec admin() {
+    return source(KEYSTONE, credentials("admin", PASSWORD, "admin", "Default"));
+  }
+
+  static SourceSpec importer() {
+    return source(KEYSTONE, credentials("importer", PASSWORD, "imports", "acme"));
+  }
+
+  static Map<String, String> credentials(
+      String user, String password, String project, String domain) {
+    Map<String, String> data = new HashMap<>();
+    data.put("username", user);
+    data.put("password", password);
+    data.put("project_name", project);
+    data.put("domain_name", domain);
+    return data;
+  }
+
+  static SourceSpec source(String endpoint, Map<String, String> credentials) {
+    return source(endpoint, "RegionOne", credentials);
+  }
+
+  static SourceSpec source(String endpoint, String region, Map<String, String> credentials) {
+    return new SourceSpec(
+        OpenstackSourceProvider.KIND,
+        "default",
+        "local-openstack",
+        Map.of(
+            "endpoint",
+            endpoint,
+            "region",
+            region,
+            "uploadImageRetryCount",
+            "300",
+            "uploadImageRetryDelay",
+            "2"),
+        new Credentials("default/local-openstack-credentials", credentials));
+  }
+}
