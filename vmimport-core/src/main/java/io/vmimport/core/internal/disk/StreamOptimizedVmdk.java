@@ -5,8 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.zip.DataFormatException;
-import java.util.zip.Inflater;
+import java.util.Arrays;
 
 /**
  * Decodes a streamOptimized VMDK (what a vSphere NFC export sends) from a stream, in one pass,
@@ -93,12 +92,10 @@ public final class StreamOptimizedVmdk {
     } else {
       reader.skipTo(result.overheadBytes());
     }
-    byte[] grain = new byte[result.grainBytes()];
     // deflate can expand incompressible data slightly; twice the grain is far beyond that
     byte[] compressed = new byte[2 * result.grainBytes() + SECTOR];
-    Inflater inflater = new Inflater();
     long grains = 0;
-    try {
+    try (InflatePipeline pipeline = new InflatePipeline(sink, progress, result.grainBytes())) {
       while (true) {
         long markerAt = reader.position();
         if (!reader.readSectorOrEnd(sector)) {
@@ -138,18 +135,15 @@ public final class StreamOptimizedVmdk {
           reader.skipTo(reader.position() + (padded - rest));
         }
         long offset = value * SECTOR;
-        int length = inflate(inflater, compressed, size, grain, markerAt);
         long room = result.capacityBytes() - offset;
         if (room <= 0) {
           throw new IOException(
               "VMDK grain at byte " + markerAt + " lies beyond the capacity of the disk");
         }
-        sink.write(offset, grain, (int) Math.min(length, room));
+        pipeline.submit(offset, Arrays.copyOf(compressed, size), room, markerAt, reader.position());
         grains++;
-        progress.consumed(reader.position());
       }
-    } finally {
-      inflater.end();
+      pipeline.drain();
     }
     if (expectedGrains >= 0 && grains != expectedGrains) {
       throw new EOFException(
@@ -201,29 +195,6 @@ public final class StreamOptimizedVmdk {
       }
     }
     return listed;
-  }
-
-  private static int inflate(
-      Inflater inflater, byte[] compressed, int size, byte[] grain, long markerAt)
-      throws IOException {
-    inflater.reset();
-    inflater.setInput(compressed, 0, size);
-    int length = 0;
-    try {
-      while (length < grain.length && !inflater.finished()) {
-        int n = inflater.inflate(grain, length, grain.length - length);
-        if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
-          break;
-        }
-        length += n;
-      }
-    } catch (DataFormatException e) {
-      throw new IOException("VMDK grain at byte " + markerAt + " is corrupt: " + e.getMessage(), e);
-    }
-    if (!inflater.finished()) {
-      throw new IOException("VMDK grain at byte " + markerAt + " is truncated or too large");
-    }
-    return length;
   }
 
   /** Told how many bytes of the stream have been consumed. */
