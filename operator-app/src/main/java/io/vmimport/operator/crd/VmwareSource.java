@@ -1,0 +1,23 @@
+package io.vmimport.operator.crd;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** vm-import-controller's VmwareSource. */
+@Group("migration.harvesterhci.io")
+@Version("v1beta1")
+@Kind("VmwareSource")
+@Plural("vmwaresources")
+@Singular("vmwaresource")
+@AdditionalPrinterColumn(
+    name = "Status",
+    type = AdditionalPrinterColumn.Type.STRING,
+    jsonPath = ".status.status")
+public class VmwareSource extends CustomResource<VmwareSourceSpec, SourceStatus>
+    implements Namespaced {}
