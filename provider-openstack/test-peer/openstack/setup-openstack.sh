@@ -427,8 +427,10 @@ for user, name, stype, url in services:
     ks.roles.grant(admin, user=u, project=svc_proj)
     ks.roles.grant(service_role, user=u, project=svc_proj)
     s = one(ks.services.list(name=name)) or ks.services.create(name, type=stype)
-    if not ks.endpoints.list(service=s):
-        for iface in ('public', 'internal', 'admin'):
+    # per interface: a database left by an earlier, interrupted run may hold only some of them
+    have = {(e.interface, e.region) for e in ks.endpoints.list(service=s)}
+    for iface in ('public', 'internal', 'admin'):
+        if (iface, 'RegionOne') not in have:
             ks.endpoints.create(s, url, interface=iface, region='RegionOne')
 print('catalog ok')
 EOF

@@ -68,11 +68,11 @@ public final class LocalOpenstackCloud implements BeforeAllCallback {
       if (!Files.exists(Path.of("/usr/bin/keystone-manage"))) {
         run(List.of("bash", script().toString(), "install"), 1200);
       }
-      if (Files.isDirectory(dir().resolve("pid"))) {
-        // a cloud stopped earlier on this machine: Nova's fake hypervisor forgot its servers, so
-        // they could no longer be snapshotted; start from empty databases instead
-        run(List.of("bash", script().toString(), "reset"), 600);
-      }
+      // always from empty databases: a cloud stopped earlier on this machine left servers that
+      // Nova's fake hypervisor forgot (they could no longer be snapshotted), and a machine image
+      // with the packages installed may carry databases from another run (a CI machine once had a
+      // catalog without the volumev3 endpoints)
+      run(List.of("bash", script().toString(), "reset"), 600);
       run(List.of("bash", script().toString(), "start"), 900);
       run(List.of("bash", script().toString(), "demo"), 900);
       if (!keystoneAnswers()) {
