@@ -3,8 +3,11 @@ package io.vmimport.core;
 import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Inject;
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.api.event.ImportListener;
+import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
@@ -16,6 +19,9 @@ import io.vmimport.core.internal.CancelSignal;
 import io.vmimport.core.internal.ImportRun;
 import io.vmimport.core.internal.Retrier;
 import io.vmimport.core.internal.ScratchBudget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -108,6 +114,26 @@ public final class ImportEngine implements AutoCloseable {
   public List<ValidationIssue> validate(ImportRequest request, ImportTarget target) {
     return new ImportRun(request, target, ImportListener.NONE, services, new CancelSignal())
         .validate();
+  }
+
+  /**
+   * Removes what an import that no longer runs left behind, e.g. after its process was killed and
+   * its import deleted: files staged in scratch, its checkpoint, and what {@code target} created
+   * for it. What a killed process had created on the source (an export lease, a temporary volume)
+   * is not known here; providers' artifacts expire or carry the import's name.
+   *
+   * @throws VmImportException the target could not remove its objects
+   */
+  public void discard(ImportRef ref, ImportTarget target) {
+    target.discard(ref);
+    services.checkpoints().delete(ref);
+    Path scratch = ImportRun.scratchOf(services.config(), ref);
+    try {
+      ImportRun.deleteTree(scratch);
+    } catch (IOException | UncheckedIOException e) {
+      throw new VmImportException(
+          ErrorCode.CLEANUP_FAILED, "cannot remove " + scratch + ": " + e, e, true);
+    }
   }
 
   /** Checks that a source is reachable and correctly configured ({@code clusterReady}). */

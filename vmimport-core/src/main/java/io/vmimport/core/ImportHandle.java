@@ -6,6 +6,7 @@ import io.vmimport.api.model.ImportRef;
 import io.vmimport.core.internal.CancelSignal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,6 +38,25 @@ public final class ImportHandle {
   public void cancel() {
     cancel.cancel();
     thread.interrupt();
+  }
+
+  /**
+   * Stops the import without undoing it: transfers stop and what it holds on the source is
+   * released, but finished disks, the checkpoint and the target's objects stay, so that running the
+   * same import again (in this process or the next) continues. {@link #await()} then fails with a
+   * retryable {@code CANCELLED}. For a process that shuts down.
+   */
+  public void suspend() {
+    cancel.suspend();
+    thread.interrupt();
+  }
+
+  /**
+   * Completes when the import ends, with its result or its {@code VmImportException}; for callers
+   * that react to the end instead of waiting for it.
+   */
+  public CompletionStage<ImportResult> completion() {
+    return result.minimalCompletionStage();
   }
 
   public boolean isDone() {

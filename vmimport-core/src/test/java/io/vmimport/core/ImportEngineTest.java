@@ -150,6 +150,13 @@ class ImportEngineTest {
     assertThat(source.artifacts).as("export lease released").isEmpty();
     assertThat(source.calls).contains("complete").doesNotContain("abort");
     assertThat(source.openSessions.get()).as("session logged out").isZero();
+    assertThat(listener.planned).extracting(TargetVm::name).containsExactly(result.vm().name());
+    for (String disk : List.of("disk-0", "disk-1")) {
+      assertThat(listener.images)
+          .as("image events of %s", disk)
+          .anyMatch(e -> e.startsWith(disk + " ") && e.endsWith(" PENDING"))
+          .anyMatch(e -> e.startsWith(disk + " ") && e.endsWith(" READY"));
+    }
   }
 
   @Test
@@ -538,6 +545,43 @@ class ImportEngineTest {
     assertThat(checkpoints.load(REF)).isEmpty();
     assertThat(listener.phases).last().isEqualTo("VMMigrationFailed");
     assertThat(source.openSessions.get()).isZero();
+  }
+
+  @Test
+  void suspendReleasesTheSourceKeepsFinishedDisksAndTheNextRunContinues() throws Exception {
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride =
+        disk ->
+            disk.key().equals("2000")
+                ? new EndlessStream(streaming)
+                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    engine.close();
+    engine = newEngine(config().maxParallelDisks(2).build(), checkpoints);
+
+    ImportHandle handle = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (checkpoints.load(REF).map(c -> c.disks().containsKey("2001")).orElse(false) == false
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(checkpoints.load(REF).orElseThrow().disks()).containsOnlyKeys("2001");
+    handle.suspend();
+
+    VmImportException e =
+        catchThrowableOfType(VmImportException.class, () -> handle.await(Duration.ofSeconds(30)));
+    assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED);
+    assertThat(e.retryable()).as("running it again continues").isTrue();
+    assertThat(source.artifacts).as("lease released on the source").isEmpty();
+    assertThat(source.openSessions.get()).isZero();
+    assertThat(listener.phases).doesNotContain("VMMigrationFailed");
+    assertThat(checkpoints.load(REF)).as("checkpoint kept").isPresent();
+
+    source.streamOverride = null;
+    source.power = PowerState.ON;
+    ImportResult result = run(spec().build());
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(source.opens.get("2001").get()).as("finished disk not exported again").isEqualTo(1);
   }
 
   @Test

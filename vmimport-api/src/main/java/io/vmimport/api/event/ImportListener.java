@@ -2,6 +2,9 @@ package io.vmimport.api.event;
 
 import io.vmimport.api.ImportPhase;
 import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.TargetStatus;
+import io.vmimport.api.target.TargetVm;
 
 /**
  * Receives what happens during an import. Called from engine threads, possibly concurrently for
@@ -14,6 +17,18 @@ public interface ImportListener {
   default void phaseChanged(ImportRef ref, ImportPhase phase, String message) {}
 
   default void conditionChanged(ImportRef ref, ImportCondition condition) {}
+
+  /**
+   * The source VM was read and the target VM planned (its name, disks and buses), before any disk
+   * moves.
+   */
+  default void planned(ImportRef ref, TargetVm vm) {}
+
+  /**
+   * An image was submitted to the target ({@code PENDING}) or its state changed; a failed image
+   * submitted again arrives as a new {@code image}.
+   */
+  default void imageChanged(ImportRef ref, PublishedImage image, TargetStatus status) {}
 
   default void diskProgress(ImportRef ref, DiskProgress progress) {}
 

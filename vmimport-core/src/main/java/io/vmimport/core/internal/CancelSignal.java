@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class CancelSignal {
   private final AtomicBoolean cancelled = new AtomicBoolean();
+  private volatile boolean suspended;
   private final Set<Closeable> open = ConcurrentHashMap.newKeySet();
 
   public void cancel() {
@@ -20,6 +21,20 @@ public final class CancelSignal {
         closeQuietlyOnCancel(closeable);
       }
     }
+  }
+
+  /**
+   * Stops the import like {@link #cancel()} but keeps what it finished (converted disks, the
+   * checkpoint, objects in the target), so that a later run continues: a process shutting down.
+   */
+  public void suspend() {
+    suspended = true;
+    cancel();
+  }
+
+  /** Whether the stop came from {@link #suspend()}. */
+  public boolean isSuspended() {
+    return suspended;
   }
 
   public boolean isCancelled() {

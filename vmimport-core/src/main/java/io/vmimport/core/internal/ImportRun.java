@@ -48,6 +48,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,11 +111,14 @@ public final class ImportRun {
     this.listener = listener;
     this.services = services;
     this.cancel = cancel;
-    this.scratch =
-        services
-            .config()
-            .scratchDir()
-            .resolve(DnsNames.toLabel(ref.namespace()) + "_" + DnsNames.toLabel(ref.name()));
+    this.scratch = scratchOf(services.config(), ref);
+  }
+
+  /** The import's own directory in scratch, for files staged before conversion. */
+  public static Path scratchOf(EngineConfig config, ImportRef ref) {
+    return config
+        .scratchDir()
+        .resolve(DnsNames.toLabel(ref.namespace()) + "_" + DnsNames.toLabel(ref.name()));
   }
 
   public ImportResult execute() {
@@ -164,6 +168,7 @@ public final class ImportRun {
       checked.issues().forEach(issue -> warn(issue.toString()));
       TargetVm vm = checked.plan().vm();
       MDC.put("vmimport.vm", vm.sourceName());
+      listener.planned(ref, vm);
       enter(ImportPhase.VALID, "import is valid");
       enter(ImportPhase.SOURCE_READY, "source VM " + vm.sourceName() + " found");
 
@@ -604,19 +609,23 @@ public final class ImportRun {
     List<PublishedImage> images = new ArrayList<>();
     for (TargetDisk disk : vm.disks()) {
       Path file = files.get(disk.name());
-      images.add(
+      PublishedImage image =
           services
               .retrier()
-              .call("publishing " + disk.name(), () -> target.publish(vm, disk, file)));
+              .call("publishing " + disk.name(), () -> target.publish(vm, disk, file));
+      images.add(image);
+      listener.imageChanged(ref, image, TargetStatus.pending("submitted"));
     }
     enter(ImportPhase.DISK_IMAGE_SUBMITTED, images.size() + " image(s) submitted");
     int[] resubmissions = new int[images.size()];
+    TargetStatus[] last = new TargetStatus[images.size()];
+    Arrays.fill(last, TargetStatus.pending("submitted"));
     boolean ready =
         Deadline.await(
             services.time(),
             services.config().imageReadyTimeout(),
             services.config().pollInterval(),
-            () -> allImagesReady(vm, files, images, resubmissions));
+            () -> allImagesReady(vm, files, images, resubmissions, last));
     if (!ready) {
       throw new VmImportException(
           ErrorCode.TIMEOUT,
@@ -626,7 +635,11 @@ public final class ImportRun {
   }
 
   private boolean allImagesReady(
-      TargetVm vm, Map<String, Path> files, List<PublishedImage> images, int[] resubmissions) {
+      TargetVm vm,
+      Map<String, Path> files,
+      List<PublishedImage> images,
+      int[] resubmissions,
+      TargetStatus[] last) {
     boolean all = true;
     for (int i = 0; i < images.size(); i++) {
       PublishedImage image = images.get(i);
@@ -634,6 +647,10 @@ public final class ImportRun {
           services
               .retrier()
               .call("status of image " + image.imageName(), () -> target.imageStatus(vm, image));
+      if (!status.equals(last[i])) {
+        last[i] = status;
+        listener.imageChanged(ref, image, status);
+      }
       switch (status.state()) {
         case READY -> {}
         case PENDING -> all = false;
@@ -661,13 +678,15 @@ public final class ImportRun {
               status.message(),
               resubmissions[i],
               services.config().imageResubmissions());
-          images.set(
-              i,
+          PublishedImage again =
               services
                   .retrier()
                   .call(
                       "publishing " + disk.name(),
-                      () -> target.publish(vm, disk, files.get(disk.name()))));
+                      () -> target.publish(vm, disk, files.get(disk.name())));
+          images.set(i, again);
+          last[i] = TargetStatus.pending("submitted again");
+          listener.imageChanged(ref, again, last[i]);
         }
       }
     }
@@ -745,6 +764,12 @@ public final class ImportRun {
    * else fails it. A cancelled import leaves nothing behind in the target.
    */
   private VmImportException fail(VmImportException e) {
+    if (e.code() == ErrorCode.CANCELLED && cancel.isSuspended()) {
+      // the phase stays: a later run of the same import continues from the checkpoint
+      log.info("{}: suspended in phase {}; finished disks are kept", ref, phase);
+      return new VmImportException(
+          ErrorCode.CANCELLED, "import suspended; running it again continues", e, true);
+    }
     if (e.code() == ErrorCode.CANCELLED) {
       cleanUpCancelled(e);
       enter(ImportPhase.FAILED, "cancelled");
@@ -771,15 +796,22 @@ public final class ImportRun {
   }
 
   private void removeScratch() {
-    if (!Files.exists(scratch)) {
+    try {
+      deleteTree(scratch);
+    } catch (IOException | UncheckedIOException e) {
+      warn("could not remove scratch directory " + scratch + ": " + e);
+    }
+  }
+
+  /** Deletes {@code dir} and everything below it; nothing when it does not exist. */
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(scratch)) {
+    try (Stream<Path> paths = Files.walk(dir)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
       }
-    } catch (IOException | UncheckedIOException e) {
-      warn("could not remove scratch directory " + scratch + ": " + e);
     }
   }
 

@@ -5,6 +5,9 @@ import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
 import io.vmimport.api.event.ImportListener;
 import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.TargetStatus;
+import io.vmimport.api.target.TargetVm;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,6 +19,8 @@ public class RecordingListener implements ImportListener {
   public final List<ImportCondition> conditions = Collections.synchronizedList(new ArrayList<>());
   public final List<DiskProgress> progress = Collections.synchronizedList(new ArrayList<>());
   public final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+  public final List<TargetVm> planned = Collections.synchronizedList(new ArrayList<>());
+  public final List<String> images = Collections.synchronizedList(new ArrayList<>());
 
   @Override
   public void phaseChanged(ImportRef ref, ImportPhase phase, String message) {
@@ -31,6 +36,17 @@ public class RecordingListener implements ImportListener {
   @Override
   public void diskProgress(ImportRef ref, DiskProgress diskProgress) {
     progress.add(diskProgress);
+  }
+
+  @Override
+  public void planned(ImportRef ref, TargetVm vm) {
+    planned.add(vm);
+  }
+
+  /** Records "{@code <disk> <image> <state>}". */
+  @Override
+  public void imageChanged(ImportRef ref, PublishedImage image, TargetStatus status) {
+    images.add(image.diskName() + " " + image.imageName() + " " + status.state());
   }
 
   @Override
