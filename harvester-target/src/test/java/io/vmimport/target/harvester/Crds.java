@@ -12,6 +12,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,13 +24,17 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 
-/** The real CRDs of ../shared/crds: loaded into the mock API server and used as JSON schemas. */
-final class Crds {
+/**
+ * The real CRDs of ../shared/crds: loaded into the mock API server and used as JSON schemas. Public
+ * for the operator's tests (this module's test-jar).
+ */
+public final class Crds {
   static final Path DIR = Path.of("..", "..", "shared", "crds");
-  static final String VIRTUAL_MACHINES = "kubevirt.io_virtualmachines.v1.8.3.yaml";
-  static final String IMAGES = "harvesterhci.io_virtualmachineimages.yaml";
-  static final String NADS = "k8s.cni.cncf.io_network-attachment-definitions.yaml";
-  static final String IMPORTS = "migration.harvesterhci.io_virtualmachineimports.DERIVED.yaml";
+  public static final String VIRTUAL_MACHINES = "kubevirt.io_virtualmachines.v1.8.3.yaml";
+  public static final String IMAGES = "harvesterhci.io_virtualmachineimages.yaml";
+  public static final String NADS = "k8s.cni.cncf.io_network-attachment-definitions.yaml";
+  public static final String IMPORTS =
+      "migration.harvesterhci.io_virtualmachineimports.DERIVED.yaml";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final YAMLMapper YAML = new YAMLMapper();
@@ -38,7 +43,7 @@ final class Crds {
 
   private Crds() {}
 
-  static void assumePresent() {
+  public static void assumePresent() {
     Assumptions.assumeTrue(
         Files.isDirectory(DIR),
         "skipped: "
@@ -46,7 +51,7 @@ final class Crds {
             + " (the shared CRD schemas) is absent, e.g. in a bare clone");
   }
 
-  static CustomResourceDefinition load(String file) {
+  public static CustomResourceDefinition load(String file) {
     assumePresent();
     try {
       return SERIALIZATION.unmarshal(
@@ -56,15 +61,22 @@ final class Crds {
     }
   }
 
+  /** Creates the CRDs of {@code files} in the (mock) API server. */
+  public static void createIn(KubernetesClient client, String... files) {
+    for (String file : files) {
+      client.apiextensions().v1().customResourceDefinitions().resource(load(file)).create();
+    }
+  }
+
   /** Asserts {@code object} (any fabric8 object or map) is valid for the CRD in {@code file}. */
-  static void assertValid(String file, Object object) {
+  public static void assertValid(String file, Object object) {
     JsonSchema schema = SCHEMAS.computeIfAbsent(file, Crds::schema);
     JsonNode instance = readTree(SERIALIZATION.asJson(object));
     Set<ValidationMessage> errors = schema.validate(instance);
     assertThat(errors).as("violations of %s by %s", file, instance).isEmpty();
   }
 
-  static Set<ValidationMessage> violations(String file, JsonNode instance) {
+  public static Set<ValidationMessage> violations(String file, JsonNode instance) {
     return SCHEMAS.computeIfAbsent(file, Crds::schema).validate(instance);
   }
 

@@ -57,9 +57,7 @@ class HarvesterTargetIT {
 
   @BeforeEach
   void setUp() {
-    for (String file : List.of(Crds.VIRTUAL_MACHINES, Crds.IMAGES, Crds.NADS, Crds.IMPORTS)) {
-      client.apiextensions().v1().customResourceDefinitions().resource(Crds.load(file)).create();
-    }
+    Crds.createIn(client, Crds.VIRTUAL_MACHINES, Crds.IMAGES, Crds.NADS, Crds.IMPORTS);
     client
         .storage()
         .v1()

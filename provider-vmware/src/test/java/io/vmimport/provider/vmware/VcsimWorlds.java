@@ -48,6 +48,14 @@ public final class VcsimWorlds {
           Map.of(), Map.of("username", VcsimWorld.USER, "password", password, "caCert", caPem));
     }
 
+    /**
+     * The raw content of web01's disks, by source disk index, for comparing what an import
+     * delivered.
+     */
+    public java.util.List<Path> knownVmDisks() {
+      return world.raws();
+    }
+
     public VmLocator knownVm() {
       return VcsimWorld.web01();
     }

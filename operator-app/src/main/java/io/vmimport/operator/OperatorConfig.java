@@ -1,0 +1,197 @@
+package io.vmimport.operator;
+
+import static java.util.Objects.requireNonNull;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * How the operator runs. {@link #fromEnvironment} reads it from {@code VMIMPORT_*} variables (the
+ * Helm chart sets them); every setting has a default that works in a Harvester cluster.
+ *
+ * @param namespaces namespaces to watch; empty watches all
+ * @param scratchDir where disks are converted and served from (the scratch volume)
+ * @param maxConcurrentImports imports running at once; more wait with status {@code ""}
+ * @param maxParallelDisks disks transferred at once, over all imports
+ * @param imageServerBind where the image server listens
+ * @param imageServerUrl the base URL Harvester downloads images from (the operator's Service)
+ * @param httpPort health ({@code /healthz}, {@code /readyz}) and {@code /metrics}; 0 = a free port
+ * @param allowCrossNamespaceSecrets whether a source may use a Secret of another namespace
+ * @param sourceRecheckInterval how often a source is checked again
+ * @param statusInterval the most often byte progress is written to an import's status
+ * @param waitInterval how often a waiting import looks at its source again
+ * @param leaderElection the Lease namespace, when leader election is on
+ */
+public record OperatorConfig(
+    Set<String> namespaces,
+    Path scratchDir,
+    int maxConcurrentImports,
+    int maxParallelDisks,
+    InetSocketAddress imageServerBind,
+    Optional<URI> imageServerUrl,
+    int httpPort,
+    boolean allowCrossNamespaceSecrets,
+    Duration sourceRecheckInterval,
+    Duration statusInterval,
+    Duration waitInterval,
+    Optional<String> leaderElection) {
+  public static final String LEASE_NAME = "vmimport-operator";
+
+  /** Every variable {@link #fromEnvironment} reads (the Helm chart sets them). */
+  public static final Set<String> VARIABLES =
+      Set.of(
+          "VMIMPORT_SCRATCH_DIR",
+          "VMIMPORT_NAMESPACES",
+          "VMIMPORT_MAX_CONCURRENT_IMPORTS",
+          "VMIMPORT_MAX_PARALLEL_DISKS",
+          "VMIMPORT_IMAGE_SERVER_ADDRESS",
+          "VMIMPORT_IMAGE_SERVER_PORT",
+          "VMIMPORT_IMAGE_SERVER_URL",
+          "VMIMPORT_HTTP_PORT",
+          "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS",
+          "VMIMPORT_SOURCE_RECHECK_SECONDS",
+          "VMIMPORT_STATUS_INTERVAL_MILLIS",
+          "VMIMPORT_LEADER_ELECTION",
+          "VMIMPORT_LEASE_NAMESPACE");
+
+  public OperatorConfig {
+    namespaces = Set.copyOf(requireNonNull(namespaces, "namespaces is null"));
+    requireNonNull(scratchDir, "scratchDir is null");
+    requireNonNull(imageServerBind, "imageServerBind is null");
+    requireNonNull(imageServerUrl, "imageServerUrl is null");
+    requireNonNull(sourceRecheckInterval, "sourceRecheckInterval is null");
+    requireNonNull(statusInterval, "statusInterval is null");
+    requireNonNull(waitInterval, "waitInterval is null");
+    requireNonNull(leaderElection, "leaderElection is null");
+    if (maxConcurrentImports < 1) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_MAX_CONCURRENT_IMPORTS must be at least 1: " + maxConcurrentImports);
+    }
+    if (maxParallelDisks < 1) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_MAX_PARALLEL_DISKS must be at least 1: " + maxParallelDisks);
+    }
+  }
+
+  /** Defaults: all namespaces, 4 imports and 4 disks at once, no leader election. */
+  public static OperatorConfig defaults(Path scratchDir) {
+    return new OperatorConfig(
+        Set.of(),
+        scratchDir,
+        4,
+        4,
+        new InetSocketAddress("0.0.0.0", 8080),
+        Optional.empty(),
+        8081,
+        false,
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(2),
+        Duration.ofSeconds(5),
+        Optional.empty());
+  }
+
+  /**
+   * Reads {@code VMIMPORT_*} variables from {@code env}.
+   *
+   * @throws IllegalArgumentException naming the variable whose value is wrong
+   */
+  public static OperatorConfig fromEnvironment(Map<String, String> env) {
+    Function<String, Optional<String>> get =
+        key -> Optional.ofNullable(env.get(key)).map(String::trim).filter(v -> !v.isEmpty());
+    Path scratch = Path.of(get.apply("VMIMPORT_SCRATCH_DIR").orElse("/scratch"));
+    OperatorConfig d = defaults(scratch);
+    Set<String> namespaces =
+        get.apply("VMIMPORT_NAMESPACES")
+            .map(
+                v ->
+                    Arrays.stream(v.split(","))
+                        .map(String::trim)
+                        .filter(s -> !s.isEmpty())
+                        .collect(Collectors.toSet()))
+            .orElse(Set.of());
+    boolean leader = bool(get, "VMIMPORT_LEADER_ELECTION", true);
+    Optional<String> leaseNamespace =
+        leader
+            ? Optional.of(
+                get.apply("VMIMPORT_LEASE_NAMESPACE")
+                    .or(() -> get.apply("POD_NAMESPACE"))
+                    .orElseThrow(
+                        () ->
+                            new IllegalArgumentException(
+                                "VMIMPORT_LEADER_ELECTION is on but neither"
+                                    + " VMIMPORT_LEASE_NAMESPACE nor POD_NAMESPACE is set")))
+            : Optional.empty();
+    return new OperatorConfig(
+        namespaces,
+        scratch,
+        integer(get, "VMIMPORT_MAX_CONCURRENT_IMPORTS", d.maxConcurrentImports()),
+        integer(get, "VMIMPORT_MAX_PARALLEL_DISKS", d.maxParallelDisks()),
+        new InetSocketAddress(
+            get.apply("VMIMPORT_IMAGE_SERVER_ADDRESS").orElse("0.0.0.0"),
+            integer(get, "VMIMPORT_IMAGE_SERVER_PORT", 8080)),
+        get.apply("VMIMPORT_IMAGE_SERVER_URL").map(v -> uri("VMIMPORT_IMAGE_SERVER_URL", v)),
+        integer(get, "VMIMPORT_HTTP_PORT", d.httpPort()),
+        bool(get, "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS", false),
+        Duration.ofSeconds(
+            integer(
+                get,
+                "VMIMPORT_SOURCE_RECHECK_SECONDS",
+                (int) d.sourceRecheckInterval().toSeconds())),
+        Duration.ofMillis(
+            integer(get, "VMIMPORT_STATUS_INTERVAL_MILLIS", (int) d.statusInterval().toMillis())),
+        d.waitInterval(),
+        leaseNamespace);
+  }
+
+  private static int integer(Function<String, Optional<String>> get, String key, int fallback) {
+    Optional<String> value = get.apply(key);
+    if (value.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(value.get());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          key + " must be a whole number, not '" + value.get() + "'");
+    }
+  }
+
+  private static boolean bool(
+      Function<String, Optional<String>> get, String key, boolean fallback) {
+    Optional<String> value = get.apply(key);
+    if (value.isEmpty()) {
+      return fallback;
+    }
+    return switch (value.get().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              key + " must be true or false, not '" + value.get() + "'");
+    };
+  }
+
+  private static URI uri(String key, String value) {
+    try {
+      URI uri = URI.create(value);
+      if (uri.getScheme() == null || uri.getHost() == null) {
+        throw new IllegalArgumentException("no scheme or host");
+      }
+      return uri;
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          key
+              + " must be a URL such as http://vm-import-controller.harvester-system:8080, not '"
+              + value
+              + "'");
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package io.vmimport.operator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.vmimport.core.CheckpointStore;
+import io.vmimport.core.Converters;
+import io.vmimport.core.EngineConfig;
+import io.vmimport.core.ImportEngine;
+import io.vmimport.core.ProviderRegistry;
+import io.vmimport.core.TimeSource;
+import io.vmimport.operator.internal.AnnotationCheckpointStore;
+import io.vmimport.operator.internal.Events;
+import io.vmimport.operator.internal.ImportReconciler;
+import io.vmimport.operator.internal.OpenstackSourceReconciler;
+import io.vmimport.operator.internal.OperatorMetrics;
+import io.vmimport.operator.internal.OvaSourceReconciler;
+import io.vmimport.operator.internal.SourceResolver;
+import io.vmimport.operator.internal.VmwareSourceReconciler;
+import io.vmimport.target.harvester.HarvesterTarget;
+import io.vmimport.target.harvester.ImageServer;
+import io.vmimport.target.harvester.ImageServerConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator: reconcilers for the four migration.harvesterhci.io kinds on java-operator-sdk, the
+ * import engine, the Harvester target with its image server, and an HTTP endpoint for health and
+ * metrics. {@link #close()} suspends running imports so that the next process continues them.
+ */
+public final class VmImportOperator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VmImportOperator.class);
+
+  private final OperatorConfig config;
+  private final Operator operator;
+  private final ImportEngine engine;
+  private final ImageServer imageServer;
+  private final ImportReconciler imports;
+  private final ExecutorService sourceChecks;
+  private final ScheduledExecutorService scheduler;
+  private final OperatorMetrics metrics = new OperatorMetrics();
+  private final HttpServer http;
+  private final String identity;
+  private final java.util.concurrent.atomic.AtomicBoolean closing =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private VmImportOperator(OperatorConfig config, KubernetesClient client) {
+    this.config = config;
+    // unique per process: two pods (or two operators in one test) must not share a Lease identity
+    this.identity =
+        Optional.ofNullable(System.getenv("HOSTNAME")).orElse("vmimport-operator")
+            + "-"
+            + java.util.UUID.randomUUID().toString().substring(0, 8);
+    try {
+      Files.createDirectories(config.scratchDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot create the scratch directory " + config.scratchDir(), e);
+    }
+    Clock clock = Clock.systemUTC();
+    CheckpointStore checkpoints = new AnnotationCheckpointStore(client);
+    this.engine =
+        new ImportEngine(
+            ProviderRegistry.load(),
+            Converters.load(),
+            checkpoints,
+            EngineConfig.builder(config.scratchDir())
+                .maxParallelDisks(config.maxParallelDisks())
+                .build(),
+            TimeSource.SYSTEM);
+    this.imageServer =
+        ImageServer.start(
+            new ImageServerConfig(
+                config.imageServerBind(), config.imageServerUrl(), Optional.empty()));
+    HarvesterTarget target = new HarvesterTarget(client, imageServer, config.scratchDir());
+    this.sourceChecks = Executors.newFixedThreadPool(4, daemon("vmimport-source-check"));
+    this.scheduler = Executors.newScheduledThreadPool(2, daemon("vmimport-status"));
+    SourceResolver resolver = new SourceResolver(client, config.allowCrossNamespaceSecrets());
+    Events events = new Events(client, clock);
+    this.imports =
+        new ImportReconciler(
+            client,
+            engine,
+            target,
+            resolver,
+            events,
+            metrics,
+            scheduler,
+            new ImportReconciler.Settings(
+                config.maxConcurrentImports(), config.statusInterval(), config.waitInterval()),
+            clock);
+
+    this.operator =
+        new Operator(
+            overrider -> {
+              overrider
+                  .withKubernetesClient(client)
+                  // the API server mock has no server-side apply; plain patches work everywhere
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withCloseClientOnStop(false)
+                  .withStopOnInformerErrorDuringStartup(true);
+              config
+                  .leaderElection()
+                  .ifPresent(
+                      ns ->
+                          overrider.withLeaderElectionConfiguration(
+                              new LeaderElectionConfiguration(
+                                  OperatorConfig.LEASE_NAME,
+                                  ns,
+                                  LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                                  LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                                  LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                                  identity,
+                                  new LeaderCallbacks(
+                                      () -> log.info("{} leads", identity),
+                                      this::lostLeadership,
+                                      leader -> log.info("the leader is {}", leader)),
+                                  // not JOSDK's System.exit: it would hang when close() runs in
+                                  // a shutdown hook; lostLeadership() exits itself
+                                  false)));
+            });
+    Duration recheck = config.sourceRecheckInterval();
+    register(new VmwareSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
+    register(new OpenstackSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
+    register(new OvaSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
+    register(imports);
+    this.http = startHttp(config.httpPort());
+  }
+
+  /** Starts the operator; returns once its informers are synced (or leadership is awaited). */
+  public static VmImportOperator start(OperatorConfig config, KubernetesClient client) {
+    VmImportOperator started = new VmImportOperator(config, client);
+    started.operator.start();
+    log.info(
+        "operator started: namespaces {}, {} import(s) and {} disk(s) at once, image server on"
+            + " port {}, health and metrics on port {}",
+        config.namespaces().isEmpty() ? "all" : config.namespaces(),
+        config.maxConcurrentImports(),
+        config.maxParallelDisks(),
+        started.imageServer.port(),
+        started.http.getAddress().getPort());
+    return started;
+  }
+
+  private <R extends io.fabric8.kubernetes.api.model.HasMetadata> void register(
+      Reconciler<R> reconciler) {
+    Consumer<ControllerConfigurationOverrider<R>> overrides =
+        o -> {
+          if (!config.namespaces().isEmpty()) {
+            o.settingNamespaces(config.namespaces());
+          }
+        };
+    operator.register(reconciler, overrides);
+  }
+
+  /** This process's identity in the leader election Lease. */
+  public String identity() {
+    return identity;
+  }
+
+  public int httpPort() {
+    return http.getAddress().getPort();
+  }
+
+  public int imageServerPort() {
+    return imageServer.port();
+  }
+
+  /** Imports running in this process. */
+  public int runningImports() {
+    return imports.runningImports();
+  }
+
+  private HttpServer startHttp(int port) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+      server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
+      server.createContext(
+          "/readyz",
+          exchange -> {
+            boolean ready =
+                operator.getRuntimeInfo().isStarted()
+                    && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+            respond(exchange, ready ? 200 : 503, ready ? "ready\n" : "not ready\n");
+          });
+      server.createContext("/metrics", exchange -> respond(exchange, 200, metrics.scrape()));
+      server.setExecutor(Executors.newSingleThreadExecutor(daemon("vmimport-http")));
+      server.start();
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on port " + port + " for health/metrics", e);
+    }
+  }
+
+  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /**
+   * Another process took the Lease while this one still runs (a network partition, a long pause):
+   * suspend and exit, so that the pod restarts as a standby instead of importing twice.
+   */
+  private void lostLeadership() {
+    if (closing.get()) {
+      return;
+    }
+    log.error("{} lost the leadership; suspending imports and exiting", identity);
+    Thread exit =
+        new Thread(
+            () -> {
+              close();
+              System.exit(1);
+            },
+            "vmimport-lost-leadership");
+    exit.start();
+  }
+
+  /**
+   * Stops reconciling and suspends running imports: their source artifacts are released, finished
+   * disks and checkpoints stay, and the next operator process continues them. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("stopping: suspending {} running import(s)", imports.runningImports());
+    operator.stop();
+    imports.suspendAll(Duration.ofSeconds(60));
+    http.stop(0);
+    imageServer.close();
+    sourceChecks.shutdownNow();
+    scheduler.shutdownNow();
+    engine.close();
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

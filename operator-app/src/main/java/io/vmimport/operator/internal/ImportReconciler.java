@@ -1,0 +1,303 @@
+package io.vmimport.operator.internal;
+
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ImportPhase;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.model.ImportRequest;
+import io.vmimport.api.model.ImportSpec;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.target.ImportTarget;
+import io.vmimport.core.ImportEngine;
+import io.vmimport.core.ImportHandle;
+import io.vmimport.operator.crd.OpenstackSource;
+import io.vmimport.operator.crd.OvaSource;
+import io.vmimport.operator.crd.SourceStatus;
+import io.vmimport.operator.crd.VirtualMachineImport;
+import io.vmimport.operator.crd.VirtualMachineImportStatus;
+import io.vmimport.operator.crd.VmwareSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs VirtualMachineImports. The reconcile never blocks on the import: it starts the run on the
+ * engine (bounded by {@code maxConcurrentImports}; more imports wait, status {@code ""}) and
+ * returns; the run writes its status as it goes. A finished import (running, failed or invalid) is
+ * left alone. An import whose source is missing or not ready waits for it.
+ *
+ * <p>Restart: a new process finds the import in a non-final phase and runs it again; finished disks
+ * are taken from the checkpoint, not exported again. Delete: the run is cancelled and what it made
+ * on the source, in scratch and in Harvester is removed before the finalizer goes.
+ */
+public final class ImportReconciler
+    implements Reconciler<VirtualMachineImport>, Cleaner<VirtualMachineImport> {
+  private static final Logger log = LoggerFactory.getLogger(ImportReconciler.class);
+
+  /** Source kinds by lower-case kind, as upstream matches them. */
+  private static final Map<String, Class<? extends CustomResource<?, SourceStatus>>> SOURCES =
+      Map.of(
+          "vmwaresource", VmwareSource.class,
+          "openstacksource", OpenstackSource.class,
+          "ovasource", OvaSource.class);
+
+  private final KubernetesClient client;
+  private final ImportEngine engine;
+  private final ImportTarget target;
+  private final SourceResolver resolver;
+  private final Events events;
+  private final OperatorMetrics metrics;
+  private final ScheduledExecutorService scheduler;
+  private final Settings settings;
+  private final Clock clock;
+  private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+  /** Tunables of the reconciler. */
+  public record Settings(
+      int maxConcurrentImports, Duration statusInterval, Duration waitInterval) {}
+
+  private record Running(ImportRef ref, ImportHandle handle, ImportStatusWriter writer) {}
+
+  public ImportReconciler(
+      KubernetesClient client,
+      ImportEngine engine,
+      ImportTarget target,
+      SourceResolver resolver,
+      Events events,
+      OperatorMetrics metrics,
+      ScheduledExecutorService scheduler,
+      Settings settings,
+      Clock clock) {
+    this.client = client;
+    this.engine = engine;
+    this.target = target;
+    this.resolver = resolver;
+    this.events = events;
+    this.metrics = metrics;
+    this.scheduler = scheduler;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  static ImportPhase phaseOf(VirtualMachineImport vmi) {
+    VirtualMachineImportStatus status = vmi.getStatus();
+    if (status == null || status.importStatus == null) {
+      return ImportPhase.NEW;
+    }
+    try {
+      return ImportPhase.fromWireValue(status.importStatus);
+    } catch (VmImportException e) {
+      // a status written by something else: start over, the checkpoint keeps finished disks
+      return ImportPhase.NEW;
+    }
+  }
+
+  @Override
+  public UpdateControl<VirtualMachineImport> reconcile(
+      VirtualMachineImport vmi, Context<VirtualMachineImport> context) {
+    String uid = vmi.getMetadata().getUid();
+    ImportPhase phase = phaseOf(vmi);
+    metrics.observe(uid, phase);
+    if (phase.terminal() || running.containsKey(uid)) {
+      return UpdateControl.noUpdate();
+    }
+    ImportRef ref = ImportSpecs.ref(vmi);
+    ImportSpec spec;
+    try {
+      spec = ImportSpecs.from(vmi);
+    } catch (VmImportException e) {
+      return invalid(vmi, e);
+    }
+    Class<? extends CustomResource<?, SourceStatus>> kind =
+        SOURCES.get(spec.sourceCluster().kind().toLowerCase(Locale.ROOT));
+    if (kind == null) {
+      return invalid(
+          vmi,
+          new VmImportException(
+              ErrorCode.INVALID_SPEC,
+              "spec.sourceCluster.kind: '"
+                  + spec.sourceCluster().kind()
+                  + "' is not a source kind; use VmwareSource, OpenstackSource or OvaSource"));
+    }
+    CustomResource<?, SourceStatus> source =
+        client
+            .resources(kind)
+            .inNamespace(spec.sourceCluster().namespace())
+            .withName(spec.sourceCluster().name())
+            .get();
+    String sourceName =
+        spec.sourceCluster().kind()
+            + " "
+            + spec.sourceCluster().namespace()
+            + "/"
+            + spec.sourceCluster().name();
+    if (source == null) {
+      return waitFor(vmi, "SourceNotFound", sourceName + " does not exist (yet)");
+    }
+    if (!SourceReconciler.isReady(source)) {
+      return waitFor(
+          vmi, "SourceNotReady", sourceName + " is not clusterReady yet" + readiness(source));
+    }
+    if (running.size() >= settings.maxConcurrentImports()) {
+      return waitFor(
+          vmi,
+          "Queued",
+          settings.maxConcurrentImports() + " import(s) are running, the most allowed at once");
+    }
+    SourceSpec sourceSpec;
+    try {
+      sourceSpec = resolver.resolve(source);
+    } catch (VmImportException e) {
+      return waitFor(vmi, "SourceNotReady", e.getMessage());
+    }
+    start(vmi, new ImportRequest(ref, spec, sourceSpec));
+    return UpdateControl.noUpdate();
+  }
+
+  private void start(VirtualMachineImport vmi, ImportRequest request) {
+    String uid = vmi.getMetadata().getUid();
+    ImportStatusWriter writer =
+        new ImportStatusWriter(
+            client, vmi, events, metrics, scheduler, settings.statusInterval(), clock);
+    log.info("{}: starting the import of {}", request.ref(), request.spec().virtualMachineName());
+    events.normal(vmi, "Started", "importing " + request.spec().virtualMachineName());
+    Instant started = clock.instant();
+    ImportHandle handle = engine.start(request, target, writer);
+    running.put(uid, new Running(request.ref(), handle, writer));
+    // runs in the import's thread when it ends (or here, when it already has)
+    handle.completion().whenComplete((result, error) -> ended(uid, error, writer, started));
+  }
+
+  private void ended(String uid, Throwable error, ImportStatusWriter writer, Instant started) {
+    String outcome = "succeeded";
+    if (error != null) {
+      Throwable cause =
+          error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
+      VmImportException e =
+          cause instanceof VmImportException v
+              ? v
+              : new VmImportException(ErrorCode.INTERNAL, "import failed: " + cause, cause);
+      outcome =
+          e.code() != ErrorCode.CANCELLED ? "failed" : e.retryable() ? "suspended" : "cancelled";
+      if (e.code() != ErrorCode.CANCELLED) {
+        writer.failed(e);
+      }
+    }
+    try {
+      writer.flushNow();
+    } finally {
+      running.remove(uid);
+      metrics.runEnded(outcome, Duration.between(started, clock.instant()));
+    }
+  }
+
+  @Override
+  public DeleteControl cleanup(VirtualMachineImport vmi, Context<VirtualMachineImport> context) {
+    String uid = vmi.getMetadata().getUid();
+    Running run = running.get(uid);
+    if (run != null) {
+      if (!run.handle().isDone()) {
+        log.info("{}: deleted while running; cancelling", run.ref());
+        run.handle().cancel();
+      }
+      // the run's own cleanup (source, scratch, Harvester objects) finishes before the finalizer
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofMillis(500));
+    }
+    ImportPhase phase = phaseOf(vmi);
+    if (phase != ImportPhase.VM_RUNNING && phase != ImportPhase.NEW) {
+      // not running here (e.g. this process restarted): remove what an earlier run left
+      try {
+        engine.discard(ImportSpecs.ref(vmi), target);
+      } catch (VmImportException e) {
+        log.warn("{}: cleaning up after delete failed: {}", ImportSpecs.ref(vmi), e.getMessage());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+      }
+    }
+    metrics.observe(uid, null);
+    return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Stops every running import without undoing it, so that the next process continues them; waits
+   * at most {@code timeout} for the runs to release what they hold on their sources.
+   */
+  public void suspendAll(Duration timeout) {
+    List<Running> runs = new ArrayList<>(running.values());
+    runs.forEach(r -> r.handle().suspend());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Running run : runs) {
+      long left = deadline - System.nanoTime();
+      try {
+        if (left > 0) {
+          run.handle().await(Duration.ofNanos(left));
+        }
+      } catch (VmImportException e) {
+        // suspended (or failed meanwhile): either way it has ended
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Imports running in this process now. */
+  public int runningImports() {
+    return running.size();
+  }
+
+  private UpdateControl<VirtualMachineImport> invalid(
+      VirtualMachineImport vmi, VmImportException e) {
+    log.warn("{}: invalid: {}", ImportSpecs.ref(vmi), e.getMessage());
+    ImportStatusWriter writer =
+        new ImportStatusWriter(
+            client, vmi, events, metrics, scheduler, settings.statusInterval(), clock);
+    writer.failed(e);
+    writer.phaseChanged(ImportSpecs.ref(vmi), ImportPhase.INVALID, e.getMessage());
+    writer.flushNow();
+    return UpdateControl.noUpdate();
+  }
+
+  private UpdateControl<VirtualMachineImport> waitFor(
+      VirtualMachineImport vmi, String reason, String message) {
+    VirtualMachineImportStatus status = vmi.getStatus();
+    String waiting = status == null ? null : waitingReason(status);
+    if (!reason.equals(waiting)) {
+      log.info("{}: waiting: {}", ImportSpecs.ref(vmi), message);
+      events.normal(vmi, reason, message);
+      ImportStatusWriter writer =
+          new ImportStatusWriter(
+              client, vmi, events, metrics, scheduler, settings.statusInterval(), clock);
+      writer.waiting(reason, message);
+      writer.flushNow();
+    }
+    return UpdateControl.<VirtualMachineImport>noUpdate().rescheduleAfter(settings.waitInterval());
+  }
+
+  private static String waitingReason(VirtualMachineImportStatus status) {
+    var condition = Conditions.find(status.importConditions, ImportStatusWriter.PROGRESS);
+    return condition == null || "True".equals(condition.status) ? null : condition.reason;
+  }
+
+  private static String readiness(CustomResource<?, SourceStatus> source) {
+    if (source.getStatus() == null) {
+      return " (not checked yet)";
+    }
+    var error = Conditions.find(source.getStatus().conditions, "ClusterError");
+    return error != null && "True".equals(error.status) ? ": " + error.message : "";
+  }
+}

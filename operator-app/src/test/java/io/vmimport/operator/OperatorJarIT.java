@@ -1,0 +1,37 @@
+package io.vmimport.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The packaged operator (the image's layout: the jar with lib/ beside it) starts from its jar. */
+class OperatorJarIT {
+  @Test
+  void theJarRunsAndRefusesAWrongSettingNamingIt() throws Exception {
+    Path jar = Path.of("target", "vmimport-operator.jar");
+    assertThat(jar).exists();
+    assertThat(Path.of("target", "lib")).isDirectory();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString())
+            .redirectErrorStream(true);
+    builder.environment().put("VMIMPORT_LEADER_ELECTION", "false");
+    builder.environment().put("VMIMPORT_MAX_PARALLEL_DISKS", "many");
+    Process process = builder.start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited").isTrue();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as(output).isEqualTo(2);
+    assertThat(output).contains("VMIMPORT_MAX_PARALLEL_DISKS").contains("many");
+    assertThat(Files.list(Path.of("target", "lib")).map(p -> p.getFileName().toString()))
+        .as("runtime libraries in the image")
+        .anyMatch(n -> n.startsWith("provider-vmware"))
+        .anyMatch(n -> n.startsWith("provider-openstack"))
+        .anyMatch(n -> n.startsWith("logstash-logback-encoder"));
+  }
+}

@@ -1,0 +1,331 @@
+package io.vmimport.operator;
+
+import static io.vmimport.operator.TestCluster.NS;
+import static io.vmimport.operator.TestCluster.condition;
+import static io.vmimport.operator.TestCluster.importStatus;
+import static io.vmimport.operator.TestCluster.statusOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.operator.crd.Condition;
+import io.vmimport.operator.crd.CredentialsReference;
+import io.vmimport.operator.crd.DiskInfo;
+import io.vmimport.operator.crd.VirtualMachineImport;
+import io.vmimport.operator.crd.VmwareSource;
+import io.vmimport.operator.crd.VmwareSourceSpec;
+import io.vmimport.provider.vmware.VcsimWorlds;
+import io.vmimport.target.harvester.Crds;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator end to end against a real vcsim (TLS verified with its CA from the Secret) on the
+ * mock API server with the real CRDs; {@link FakeHarvester} plays the image controller and
+ * KubeVirt. Objects have the shape of upstream's samples.
+ */
+@EnableKubernetesMockClient(crud = true)
+class OperatorVmwareIT {
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  @TempDir Path dir;
+  private VcsimWorlds.Handle vcsim;
+  private TestCluster cluster;
+  private VmImportOperator operator;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cluster = new TestCluster(client, dir);
+    vcsim = VcsimWorlds.start(dir.resolve("vcsim"));
+    operator = cluster.startOperator(Optional.empty());
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (operator != null) {
+      operator.close();
+    }
+    cluster.close();
+    if (vcsim != null) {
+      vcsim.close();
+    }
+  }
+
+  @Test
+  void importsWeb01ThroughUpstreamsStatusesToARunningVm() throws Exception {
+    List<String> statuses = cluster.recordStatuses("web01-import");
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("web01-import"));
+
+    VirtualMachineImport done = cluster.awaitStatus("web01-import", "virtualMachineRunning");
+    cluster.harvester.assertHealthy();
+
+    // every status the watch saw, in COMPAT.md's order, none skipped backwards
+    List<String> seen = TestCluster.distinctInOrder(statuses);
+    assertThat(seen).last().isEqualTo("virtualMachineRunning");
+    assertThat(seen.stream().map(TestCluster.COMPAT_ORDER::indexOf).toList())
+        .as("statuses %s follow %s", seen, TestCluster.COMPAT_ORDER)
+        .isSorted()
+        .doesNotContain(-1);
+    assertThat(cluster.eventReasons("web01-import"))
+        .contains(
+            "Started",
+            "VirtualMachineImportValid",
+            "SourceReady",
+            "DisksExported",
+            "DiskImageSubmitted",
+            "DiskImagesReady",
+            "VirtualMachineCreated",
+            "VirtualMachineRunning");
+
+    VmwareSource source =
+        client.resources(VmwareSource.class).inNamespace(NS).withName("vcsim").get();
+    assertThat(source.getStatus().status).isEqualTo("clusterReady");
+    assertThat(condition(source.getStatus().conditions, "ClusterReady").status).isEqualTo("True");
+
+    assertThat(done.getStatus().importedVirtualMachineName).isEqualTo("web01");
+    assertThat(done.getStatus().importConditions)
+        .extracting(c -> c.type)
+        .contains("VMPoweredOff", "VMExported");
+    List<DiskInfo> disks = done.getStatus().diskImportStatus;
+    assertThat(disks).extracting(d -> d.diskName).containsExactly("disk-0", "disk-1");
+    for (DiskInfo disk : disks) {
+      assertThat(disk.virtualMachineImage).as("image of %s", disk.diskName).isNotBlank();
+      assertThat(disk.busType).isNotBlank();
+      assertThat(disk.diskSize).isPositive();
+      assertThat(condition(disk.diskConditions, "VirtualMachineImageSubmitted").status)
+          .isEqualTo("True");
+      assertThat(condition(disk.diskConditions, "VirtualMachineImageReady").status)
+          .isEqualTo("True");
+    }
+    // the status as a whole is valid for upstream's CRD
+    Crds.assertValid(Crds.IMPORTS, done);
+    // the run drops its checkpoint right after it reports virtualMachineRunning
+    cluster.await(
+        "web01-import",
+        vmi ->
+            vmi.getMetadata().getAnnotations() == null
+                || !vmi.getMetadata().getAnnotations().containsKey("vmimport.io/checkpoint"));
+
+    GenericKubernetesResource vm =
+        client
+            .genericKubernetesResources(FakeHarvester.VMS)
+            .inNamespace(NS)
+            .withName("web01")
+            .get();
+    assertThat(vm).as("KubeVirt VirtualMachine web01").isNotNull();
+    Crds.assertValid(Crds.VIRTUAL_MACHINES, vm);
+
+    // Harvester downloaded exactly the source disks' bytes
+    assertThat(cluster.harvester.downloaded().keySet())
+        .containsExactlyInAnyOrderElementsOf(
+            disks.stream().map(d -> d.virtualMachineImage).toList());
+    cluster.assertDownloadsMatch(vcsim.knownVmDisks());
+
+    String metrics = cluster.get(operator, "/metrics");
+    assertThat(metrics).contains("vmimport_imports{phase=\"virtualMachineRunning\"} 1.0");
+    assertThat(metrics).containsPattern("vmimport_transferred_bytes_total [1-9]");
+    assertThat(cluster.get(operator, "/readyz")).isEqualTo("ready\n");
+  }
+
+  @Test
+  void aWrongPasswordMakesTheSourceNotReadyUntilTheSecretIsFixed() throws Exception {
+    SourceSpec good = vcsim.sourceWithCa();
+    applySecret(vcsim.sourceWithCaAndPassword("not-the-password"));
+    applySource();
+    cluster.apply(web01("waits"));
+
+    VmwareSource failing =
+        cluster.awaitSource(
+            VmwareSource.class, "vcsim", s -> "clusterNotReady".equals(statusOf(s)));
+    Condition error = condition(failing.getStatus().conditions, "ClusterError");
+    assertThat(error.status).isEqualTo("True");
+    assertThat(error.message)
+        .contains("password")
+        .contains(NS + "/vcsim-creds")
+        .doesNotContain("not-the-password");
+    assertThat(condition(failing.getStatus().conditions, "ClusterReady").status).isEqualTo("False");
+    VirtualMachineImport waiting =
+        cluster.await(
+            "waits", vmi -> vmi.getStatus() != null && vmi.getStatus().importConditions != null);
+    assertThat(importStatus(waiting)).isEmpty();
+    assertThat(condition(waiting.getStatus().importConditions, "Progress").reason)
+        .isEqualTo("SourceNotReady");
+
+    applySecret(good);
+    cluster.awaitSource(VmwareSource.class, "vcsim", s -> "clusterReady".equals(statusOf(s)));
+    cluster.awaitStatus("waits", "virtualMachineRunning");
+  }
+
+  @Test
+  void aRestartedOperatorContinuesWithoutExportingFinishedDisksAgain() throws Exception {
+    cluster.harvester.holdImages();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("restarted"));
+    VirtualMachineImport before = cluster.awaitStatus("restarted", "diskImageSubmitted");
+    assertThat(before.getMetadata().getAnnotations()).containsKey("vmimport.io/checkpoint");
+
+    operator.close();
+    operator = cluster.startOperator(Optional.empty());
+    cluster.harvester.releaseImages();
+
+    cluster.awaitStatus("restarted", "virtualMachineRunning");
+    assertThat(cluster.get(operator, "/metrics"))
+        .as("the new process read no disk bytes from vSphere")
+        .contains("vmimport_transferred_bytes_total 0.0");
+  }
+
+  @Test
+  void deletingAnImportCancelsItAndLeavesNothingBehind() throws Exception {
+    cluster.harvester.holdImages();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("deleted"));
+    cluster.awaitStatus("deleted", "diskImageSubmitted");
+    assertThat(
+            client
+                .genericKubernetesResources(FakeHarvester.IMAGES)
+                .inNamespace(NS)
+                .list()
+                .getItems())
+        .isNotEmpty();
+
+    client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").delete();
+
+    Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
+    while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").get()
+        != null) {
+      assertThat(Instant.now()).as("import gone").isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    assertThat(
+            client
+                .genericKubernetesResources(FakeHarvester.IMAGES)
+                .inNamespace(NS)
+                .list()
+                .getItems())
+        .as("VirtualMachineImages")
+        .isEmpty();
+    assertThat(
+            client.genericKubernetesResources(FakeHarvester.VMS).inNamespace(NS).list().getItems())
+        .isEmpty();
+    try (Stream<Path> files = Files.walk(cluster.scratch())) {
+      assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch").isEmpty();
+    }
+    assertThat(operator.runningImports()).isZero();
+  }
+
+  @Test
+  void onlyTheLeaderImportsAndAStandbyTakesOverWhenItStops() throws Exception {
+    // java-operator-sdk asks the API server whether it may use Leases; the mock's CRUD mode does
+    // not answer SelfSubjectRulesReviews, so this plays the API server's RBAC answer (the chart's
+    // Role grants exactly these verbs)
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(
+            201,
+            new SelfSubjectRulesReviewBuilder()
+                .withNewMetadata()
+                .endMetadata()
+                .withNewSpec()
+                .withNamespace(NS)
+                .endSpec()
+                .withNewStatus()
+                .withIncomplete(false)
+                .addNewResourceRule()
+                .withApiGroups("coordination.k8s.io")
+                .withResources("leases")
+                .withVerbs("get", "create", "update")
+                .endResourceRule()
+                .endStatus()
+                .build())
+        .always();
+    operator.close();
+    operator = cluster.startOperator(Optional.of(NS));
+    awaitLeaseHolder(operator.identity());
+    VmImportOperator standby = cluster.startOperator(Optional.of(NS));
+    try {
+      applySecret(vcsim.sourceWithCa());
+      applySource();
+      cluster.apply(web01("led"));
+      cluster.awaitStatus("led", "virtualMachineRunning");
+      String sourceReady = "vmimport_import_phase_transitions_total{phase=\"sourceReady\"} 1.0";
+      assertThat(cluster.get(standby, "/metrics"))
+          .as("the standby imported nothing")
+          .doesNotContain(sourceReady);
+      assertThat(cluster.get(operator, "/metrics")).contains(sourceReady);
+
+      operator.close();
+      operator = null;
+      awaitLeaseHolder(standby.identity());
+      VirtualMachineImport second =
+          TestCluster.importOf("taken-over", "VmwareSource", "vcsim", "app01", null);
+      second.getSpec().folder = "Migrate";
+      second.getSpec().forcePowerOff = true;
+      cluster.apply(second);
+      cluster.awaitStatus("taken-over", "virtualMachineRunning");
+    } finally {
+      standby.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static VirtualMachineImport web01(String name) {
+    VirtualMachineImport vmi =
+        TestCluster.importOf(name, "VmwareSource", "vcsim", "web01", "PG-Prod");
+    vmi.getSpec().folder = "Migrate";
+    return vmi;
+  }
+
+  private void applySecret(SourceSpec source) {
+    cluster.applySecret("vcsim-creds", source.credentials().data());
+  }
+
+  private void applySource() {
+    SourceSpec spec = vcsim.sourceWithCa();
+    VmwareSource source = new VmwareSource();
+    source.setMetadata(new ObjectMetaBuilder().withName("vcsim").withNamespace(NS).build());
+    VmwareSourceSpec s = new VmwareSourceSpec();
+    s.endpoint = spec.settings().get("endpoint");
+    s.dc = spec.settings().get("dc");
+    s.credentials = new CredentialsReference();
+    s.credentials.name = "vcsim-creds";
+    s.credentials.namespace = NS;
+    source.setSpec(s);
+    client.resources(VmwareSource.class).inNamespace(NS).resource(source).create();
+  }
+
+  private void awaitLeaseHolder(String identity) throws Exception {
+    Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
+    String holder = null;
+    while (Instant.now().isBefore(deadline)) {
+      var lease = client.leases().inNamespace(NS).withName(OperatorConfig.LEASE_NAME).get();
+      holder = lease == null ? null : lease.getSpec().getHolderIdentity();
+      if (identity.equals(holder)) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(200);
+    }
+    throw new AssertionError("the Lease is held by " + holder + ", not " + identity);
+  }
+}

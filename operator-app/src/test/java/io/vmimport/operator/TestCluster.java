@@ -1,0 +1,338 @@
+package io.vmimport.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.vmimport.operator.crd.Condition;
+import io.vmimport.operator.crd.NetworkMapping;
+import io.vmimport.operator.crd.SourceStatus;
+import io.vmimport.operator.crd.VirtualMachineImport;
+import io.vmimport.operator.crd.VirtualMachineImportSpec;
+import io.vmimport.target.harvester.Crds;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A Harvester cluster for the operator's tests: fabric8's mock API server (CRUD mode) with the real
+ * CRDs of KubeVirt, Harvester, Multus and the migration group, a default Longhorn storage class,
+ * the NetworkAttachmentDefinition {@code default/vlan1}, and {@link FakeHarvester}; plus the
+ * operator and helpers to apply objects and wait for statuses.
+ */
+final class TestCluster implements AutoCloseable {
+  static final String NS = "default";
+  static final Duration DEADLINE = Duration.ofSeconds(180);
+  static final List<String> COMPAT_ORDER =
+      List.of(
+          "",
+          "virtualMachineImportValid",
+          "sourceReady",
+          "disksExported",
+          "diskImageSubmitted",
+          "diskImagesReady",
+          "virtualMachineCreated",
+          "virtualMachineRunning");
+
+  final KubernetesClient client;
+  final FakeHarvester harvester;
+  private final Path dir;
+  private final List<Watch> watches = new ArrayList<>();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  TestCluster(KubernetesClient client, Path dir) throws Exception {
+    this.client = client;
+    this.dir = dir;
+    Crds.createIn(
+        client,
+        Crds.VIRTUAL_MACHINES,
+        Crds.IMAGES,
+        Crds.NADS,
+        Crds.IMPORTS,
+        "migration.harvesterhci.io_vmwaresources.DERIVED.yaml",
+        "migration.harvesterhci.io_openstacksources.DERIVED.yaml",
+        "migration.harvesterhci.io_ovasources.DERIVED.yaml");
+    client
+        .storage()
+        .v1()
+        .storageClasses()
+        .resource(
+            new StorageClassBuilder()
+                .withNewMetadata()
+                .withName("harvester-longhorn")
+                .withAnnotations(Map.of("storageclass.kubernetes.io/is-default-class", "true"))
+                .endMetadata()
+                .withProvisioner("driver.longhorn.io")
+                .build())
+        .create();
+    client
+        .genericKubernetesResources("k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition")
+        .inNamespace(NS)
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("k8s.cni.cncf.io/v1")
+                .withKind("NetworkAttachmentDefinition")
+                .withMetadata(new ObjectMetaBuilder().withName("vlan1").withNamespace(NS).build())
+                .withAdditionalProperties(
+                    Map.of(
+                        "spec", Map.of("config", "{\"cniVersion\":\"0.3.1\",\"type\":\"bridge\"}")))
+                .build())
+        .create();
+    harvester = new FakeHarvester(client, Files.createDirectories(dir.resolve("downloads")));
+  }
+
+  /** An operator on this cluster, scratch in the test's directory; leader election when given. */
+  VmImportOperator startOperator(Optional<String> leaseNamespace) {
+    return VmImportOperator.start(
+        new OperatorConfig(
+            Set.of(),
+            dir.resolve("scratch"),
+            2,
+            2,
+            new InetSocketAddress("127.0.0.1", 0),
+            Optional.empty(),
+            0,
+            false,
+            Duration.ofSeconds(30),
+            Duration.ofMillis(200),
+            Duration.ofMillis(500),
+            leaseNamespace),
+        client);
+  }
+
+  Path scratch() {
+    return dir.resolve("scratch");
+  }
+
+  void applySecret(String name, Map<String, String> values) {
+    Map<String, String> data = new HashMap<>();
+    values.forEach(
+        (k, v) ->
+            data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    client
+        .secrets()
+        .inNamespace(NS)
+        .resource(
+            new SecretBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withData(data)
+                .build())
+        .createOr(existing -> existing.update());
+  }
+
+  /** A VirtualMachineImport shaped like upstream's sample, mapping {@code network} to vlan1. */
+  static VirtualMachineImport importOf(
+      String name, String sourceKind, String sourceName, String vm, String network) {
+    VirtualMachineImport vmi = new VirtualMachineImport();
+    vmi.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+    VirtualMachineImportSpec spec = new VirtualMachineImportSpec();
+    spec.virtualMachineName = vm;
+    if (network != null) {
+      NetworkMapping mapping = new NetworkMapping();
+      mapping.sourceNetwork = network;
+      mapping.destinationNetwork = NS + "/vlan1";
+      spec.networkMapping = List.of(mapping);
+    }
+    spec.sourceCluster =
+        new ObjectReferenceBuilder()
+            .withApiVersion("migration.harvesterhci.io/v1beta1")
+            .withKind(sourceKind)
+            .withName(sourceName)
+            .withNamespace(NS)
+            .build();
+    vmi.setSpec(spec);
+    return vmi;
+  }
+
+  void apply(VirtualMachineImport vmi) {
+    client.resources(VirtualMachineImport.class).inNamespace(NS).resource(vmi).create();
+  }
+
+  /** Every {@code importStatus} the import's watch delivers, in order. */
+  List<String> recordStatuses(String name) {
+    List<String> statuses = Collections.synchronizedList(new ArrayList<>());
+    watches.add(
+        client
+            .resources(VirtualMachineImport.class)
+            .inNamespace(NS)
+            .withName(name)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, VirtualMachineImport resource) {
+                    statuses.add(importStatus(resource));
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                }));
+    return statuses;
+  }
+
+  static List<String> distinctInOrder(List<String> values) {
+    List<String> result = new ArrayList<>();
+    synchronized (values) {
+      for (String value : values) {
+        if (result.isEmpty() || !result.get(result.size() - 1).equals(value)) {
+          result.add(value);
+        }
+      }
+    }
+    return result;
+  }
+
+  VirtualMachineImport await(String name, Predicate<VirtualMachineImport> condition)
+      throws Exception {
+    Instant deadline = Instant.now().plus(DEADLINE);
+    VirtualMachineImport vmi = null;
+    while (Instant.now().isBefore(deadline)) {
+      harvester.assertHealthy();
+      vmi = client.resources(VirtualMachineImport.class).inNamespace(NS).withName(name).get();
+      if (vmi != null && condition.test(vmi)) {
+        return vmi;
+      }
+      assertThat(vmi == null ? "" : importStatus(vmi))
+          .as("import %s failed: %s", name, vmi == null ? null : describe(vmi.getStatus()))
+          .isNotIn("VMMigrationFailed", "virtualMachineImportInvalid");
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new AssertionError(
+        "import " + name + " did not get there in time; status: " + describe(vmi));
+  }
+
+  VirtualMachineImport awaitStatus(String name, String importStatus) throws Exception {
+    return await(name, vmi -> importStatus.equals(importStatus(vmi)));
+  }
+
+  <S extends CustomResource<?, SourceStatus>> S awaitSource(
+      Class<S> kind, String name, Predicate<S> condition) throws Exception {
+    Instant deadline = Instant.now().plus(DEADLINE);
+    S source = null;
+    while (Instant.now().isBefore(deadline)) {
+      source = client.resources(kind).inNamespace(NS).withName(name).get();
+      if (source != null && condition.test(source)) {
+        return source;
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    throw new AssertionError("source did not get there in time: " + describe(source));
+  }
+
+  List<String> eventReasons(String name) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> name.equals(e.getInvolvedObject().getName()))
+        .map(io.fabric8.kubernetes.api.model.Event::getReason)
+        .toList();
+  }
+
+  String get(VmImportOperator operator, String path) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /**
+   * Asserts that each image Harvester downloaded holds the content of one of {@code sources} (raw
+   * files), a different one each.
+   */
+  void assertDownloadsMatch(List<Path> sources) throws Exception {
+    List<Path> left = new ArrayList<>(sources);
+    for (Path image : harvester.downloaded().values()) {
+      List<String> differences = new ArrayList<>();
+      Path match = null;
+      for (Path raw : left) {
+        String difference = difference(image, raw);
+        if (difference == null) {
+          match = raw;
+          break;
+        }
+        differences.add(difference);
+      }
+      assertThat(match)
+          .as("a source disk with the content of %s; %s", image.getFileName(), differences)
+          .isNotNull();
+      left.remove(match);
+    }
+  }
+
+  /** {@code qemu-img compare} of a downloaded image with a raw source disk: null when equal. */
+  private static String difference(Path qcow2, Path raw) {
+    try {
+      Process compare =
+          new ProcessBuilder(
+                  "qemu-img",
+                  "compare",
+                  "-f",
+                  "qcow2",
+                  "-F",
+                  "raw",
+                  qcow2.toString(),
+                  raw.toString())
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(compare.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return compare.waitFor() == 0 ? null : raw.getFileName() + ": " + output.trim();
+    } catch (Exception e) {
+      throw new AssertionError("qemu-img compare failed to run", e);
+    }
+  }
+
+  static String importStatus(VirtualMachineImport vmi) {
+    return vmi.getStatus() == null || vmi.getStatus().importStatus == null
+        ? ""
+        : vmi.getStatus().importStatus;
+  }
+
+  static String statusOf(CustomResource<?, SourceStatus> source) {
+    return source.getStatus() == null ? null : source.getStatus().status;
+  }
+
+  static Condition condition(List<Condition> conditions, String type) {
+    assertThat(conditions).as("conditions").isNotNull();
+    return conditions.stream()
+        .filter(c -> type.equals(c.type))
+        .findFirst()
+        .orElseThrow(
+            () -> new AssertionError("no condition " + type + " in " + describe(conditions)));
+  }
+
+  static String describe(Object object) {
+    return io.fabric8.kubernetes.client.utils.Serialization.asJson(object);
+  }
+
+  @Override
+  public void close() {
+    watches.forEach(Watch::close);
+    harvester.close();
+  }
+}
