@@ -16,6 +16,8 @@ import io.vmimport.api.model.SourceSpec;
 import io.vmimport.operator.crd.Condition;
 import io.vmimport.operator.crd.CredentialsReference;
 import io.vmimport.operator.crd.DiskInfo;
+import io.vmimport.operator.crd.OvaSource;
+import io.vmimport.operator.crd.OvaSourceSpec;
 import io.vmimport.operator.crd.VirtualMachineImport;
 import io.vmimport.operator.crd.VmwareSource;
 import io.vmimport.operator.crd.VmwareSourceSpec;
@@ -288,6 +290,80 @@ class OperatorVmwareIT {
     }
   }
 
+  @Test
+  void twoImportsRunAtOnce() throws Exception {
+    cluster.harvester.holdImages();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("first"));
+    VirtualMachineImport second =
+        TestCluster.importOf("second", "VmwareSource", "vcsim", "app01", null);
+    second.getSpec().folder = "Migrate";
+    second.getSpec().forcePowerOff = true;
+    cluster.apply(second);
+
+    // both runs wait for Harvester at the same time: neither waited for the other to finish
+    cluster.awaitStatus("first", "diskImageSubmitted");
+    cluster.awaitStatus("second", "diskImageSubmitted");
+    assertThat(operator.runningImports()).isEqualTo(2);
+    cluster.harvester.releaseImages();
+    cluster.awaitStatus("first", "virtualMachineRunning");
+    cluster.awaitStatus("second", "virtualMachineRunning");
+  }
+
+  @Test
+  void aFailedImportStaysFailedWithItsReason() throws Exception {
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(
+        TestCluster.importOf("missing", "VmwareSource", "vcsim", "no-such-vm", "PG-Prod"));
+
+    VirtualMachineImport invalid =
+        cluster.awaitStatus("missing", "virtualMachineImportInvalid", true);
+    Condition failed = condition(invalid.getStatus().importConditions, "VMMigrationFailed");
+    assertThat(failed.reason).isEqualTo("NOT_FOUND");
+    assertThat(failed.message).contains("no-such-vm");
+    assertThat(cluster.eventReasons("missing")).contains("ImportInvalid");
+
+    // a spec change (a new generation) reconciles it again: it stays as it is
+    invalid.getSpec().storageClass = "harvester-longhorn";
+    client.resources(VirtualMachineImport.class).inNamespace(NS).resource(invalid).update();
+    TimeUnit.SECONDS.sleep(3);
+    VirtualMachineImport after =
+        client.resources(VirtualMachineImport.class).inNamespace(NS).withName("missing").get();
+    assertThat(importStatus(after)).isEqualTo("virtualMachineImportInvalid");
+    assertThat(cluster.eventReasons("missing")).containsOnlyOnce("ImportInvalid");
+    assertThat(operator.runningImports()).isZero();
+  }
+
+  @Test
+  void sourcesSayWhatIsWrongWithThem() throws Exception {
+    // a Secret in another namespace is refused unless the operator allows it
+    applySecret(vcsim.sourceWithCa());
+    VmwareSource borrowing = vmwareSource("borrowing");
+    borrowing.getSpec().credentials.namespace = "other-team";
+    client.resources(VmwareSource.class).inNamespace(NS).resource(borrowing).create();
+    VmwareSource refused =
+        cluster.awaitSource(
+            VmwareSource.class, "borrowing", s -> "clusterNotReady".equals(statusOf(s)));
+    assertThat(condition(refused.getStatus().conditions, "ClusterError").message)
+        .contains("other-team/vcsim-creds")
+        .contains("allowCrossNamespaceSecrets");
+
+    // no OVA provider ships yet: the source says so instead of staying silent
+    OvaSource ova = new OvaSource();
+    ova.setMetadata(new ObjectMetaBuilder().withName("appliance").withNamespace(NS).build());
+    OvaSourceSpec spec = new OvaSourceSpec();
+    spec.url = "https://downloads.example/appliance.ova";
+    ova.setSpec(spec);
+    client.resources(OvaSource.class).inNamespace(NS).resource(ova).create();
+    OvaSource notReady =
+        cluster.awaitSource(
+            OvaSource.class, "appliance", s -> "clusterNotReady".equals(statusOf(s)));
+    assertThat(condition(notReady.getStatus().conditions, "ClusterError").message)
+        .containsIgnoringCase("ova");
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static VirtualMachineImport web01(String name) {
@@ -302,9 +378,13 @@ class OperatorVmwareIT {
   }
 
   private void applySource() {
+    client.resources(VmwareSource.class).inNamespace(NS).resource(vmwareSource("vcsim")).create();
+  }
+
+  private VmwareSource vmwareSource(String name) {
     SourceSpec spec = vcsim.sourceWithCa();
     VmwareSource source = new VmwareSource();
-    source.setMetadata(new ObjectMetaBuilder().withName("vcsim").withNamespace(NS).build());
+    source.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
     VmwareSourceSpec s = new VmwareSourceSpec();
     s.endpoint = spec.settings().get("endpoint");
     s.dc = spec.settings().get("dc");
@@ -312,7 +392,7 @@ class OperatorVmwareIT {
     s.credentials.name = "vcsim-creds";
     s.credentials.namespace = NS;
     source.setSpec(s);
-    client.resources(VmwareSource.class).inNamespace(NS).resource(source).create();
+    return source;
   }
 
   private void awaitLeaseHolder(String identity) throws Exception {

@@ -211,6 +211,16 @@ final class TestCluster implements AutoCloseable {
 
   VirtualMachineImport await(String name, Predicate<VirtualMachineImport> condition)
       throws Exception {
+    return await(name, condition, false);
+  }
+
+  /**
+   * Waits until the import meets {@code condition}; unless {@code failureExpected}, a final failure
+   * ends the wait at once with the status.
+   */
+  VirtualMachineImport await(
+      String name, Predicate<VirtualMachineImport> condition, boolean failureExpected)
+      throws Exception {
     Instant deadline = Instant.now().plus(DEADLINE);
     VirtualMachineImport vmi = null;
     while (Instant.now().isBefore(deadline)) {
@@ -219,9 +229,11 @@ final class TestCluster implements AutoCloseable {
       if (vmi != null && condition.test(vmi)) {
         return vmi;
       }
-      assertThat(vmi == null ? "" : importStatus(vmi))
-          .as("import %s failed: %s", name, vmi == null ? null : describe(vmi.getStatus()))
-          .isNotIn("VMMigrationFailed", "virtualMachineImportInvalid");
+      if (!failureExpected) {
+        assertThat(vmi == null ? "" : importStatus(vmi))
+            .as("import %s failed: %s", name, vmi == null ? null : describe(vmi.getStatus()))
+            .isNotIn("VMMigrationFailed", "virtualMachineImportInvalid");
+      }
       TimeUnit.MILLISECONDS.sleep(100);
     }
     throw new AssertionError(
@@ -229,7 +241,12 @@ final class TestCluster implements AutoCloseable {
   }
 
   VirtualMachineImport awaitStatus(String name, String importStatus) throws Exception {
-    return await(name, vmi -> importStatus.equals(importStatus(vmi)));
+    return awaitStatus(name, importStatus, false);
+  }
+
+  VirtualMachineImport awaitStatus(String name, String importStatus, boolean failureExpected)
+      throws Exception {
+    return await(name, vmi -> importStatus.equals(importStatus(vmi)), failureExpected);
   }
 
   <S extends CustomResource<?, SourceStatus>> S awaitSource(

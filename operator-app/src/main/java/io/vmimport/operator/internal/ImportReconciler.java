@@ -153,20 +153,23 @@ public final class ImportReconciler
       return waitFor(
           vmi, "SourceNotReady", sourceName + " is not clusterReady yet" + readiness(source));
     }
-    if (running.size() >= settings.maxConcurrentImports()) {
-      return waitFor(
-          vmi,
-          "Queued",
-          settings.maxConcurrentImports() + " import(s) are running, the most allowed at once");
-    }
     SourceSpec sourceSpec;
     try {
       sourceSpec = resolver.resolve(source);
     } catch (VmImportException e) {
       return waitFor(vmi, "SourceNotReady", e.getMessage());
     }
-    start(vmi, new ImportRequest(ref, spec, sourceSpec));
-    return UpdateControl.noUpdate();
+    // reconciles of different imports run concurrently: count and start as one step
+    synchronized (running) {
+      if (running.size() < settings.maxConcurrentImports()) {
+        start(vmi, new ImportRequest(ref, spec, sourceSpec));
+        return UpdateControl.noUpdate();
+      }
+    }
+    return waitFor(
+        vmi,
+        "Queued",
+        settings.maxConcurrentImports() + " import(s) are running, the most allowed at once");
   }
 
   private void start(VirtualMachineImport vmi, ImportRequest request) {

@@ -31,7 +31,8 @@ public final class LocalOpenstackCloud implements BeforeAllCallback {
   static final String KEYSTONE_TLS = "https://127.0.0.1:5001/v3";
   static final String PASSWORD = "secret";
 
-  static Path dir() {
+  /** Where the cloud keeps its state; {@code base.raw} is the content of the demo image. */
+  public static Path dir() {
     return Path.of(System.getProperty("osci.dir", "/tmp/osci"));
   }
 
@@ -138,7 +139,8 @@ public final class LocalOpenstackCloud implements BeforeAllCallback {
     return run(command, 180).strip();
   }
 
-  static SourceSpec admin() {
+  /** The admin of the demo cloud (project admin, domain Default), as a source. */
+  public static SourceSpec admin() {
     return source(KEYSTONE, credentials("admin", PASSWORD, "admin", "Default"));
   }
 

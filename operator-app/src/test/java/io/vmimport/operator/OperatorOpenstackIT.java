@@ -1,0 +1,94 @@
+package io.vmimport.operator;
+
+import static io.vmimport.operator.TestCluster.NS;
+import static io.vmimport.operator.TestCluster.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.vmimport.api.model.SourceSpec;
+import io.vmimport.operator.crd.CredentialsReference;
+import io.vmimport.operator.crd.DiskInfo;
+import io.vmimport.operator.crd.OpenstackSource;
+import io.vmimport.operator.crd.OpenstackSourceSpec;
+import io.vmimport.operator.crd.VirtualMachineImport;
+import io.vmimport.provider.openstack.LocalOpenstackCloud;
+import io.vmimport.target.harvester.Crds;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator end to end against the local OpenStack (a real Zed cloud on 127.0.0.1, see
+ * provider-openstack/test-peer), on the mock API server with the real CRDs.
+ */
+@EnableKubernetesMockClient(crud = true)
+@ExtendWith(LocalOpenstackCloud.class)
+class OperatorOpenstackIT {
+  KubernetesClient client;
+
+  @TempDir Path dir;
+  private TestCluster cluster;
+  private VmImportOperator operator;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    cluster = new TestCluster(client, dir);
+    operator = cluster.startOperator(Optional.empty());
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (operator != null) {
+      operator.close();
+    }
+    cluster.close();
+  }
+
+  @Test
+  void importsABootFromVolumeServerThroughUpstreamsStatuses() throws Exception {
+    SourceSpec admin = LocalOpenstackCloud.admin();
+    cluster.applySecret("devstack-credentials", admin.credentials().data());
+    OpenstackSource source = new OpenstackSource();
+    source.setMetadata(new ObjectMetaBuilder().withName("devstack").withNamespace(NS).build());
+    OpenstackSourceSpec spec = new OpenstackSourceSpec();
+    spec.endpoint = admin.settings().get("endpoint");
+    spec.region = "RegionOne";
+    spec.uploadImageRetryCount = 300L;
+    spec.uploadImageRetryDelay = 2L;
+    spec.credentials = new CredentialsReference();
+    spec.credentials.name = "devstack-credentials";
+    spec.credentials.namespace = NS;
+    source.setSpec(spec);
+    client.resources(OpenstackSource.class).inNamespace(NS).resource(source).create();
+    List<String> statuses = cluster.recordStatuses("bfv-import");
+    cluster.apply(
+        TestCluster.importOf("bfv-import", "OpenstackSource", "devstack", "vm-bfv", "private"));
+
+    VirtualMachineImport done = cluster.awaitStatus("bfv-import", "virtualMachineRunning");
+
+    List<String> seen = TestCluster.distinctInOrder(statuses);
+    assertThat(seen.stream().map(TestCluster.COMPAT_ORDER::indexOf).toList())
+        .as("statuses %s follow %s", seen, TestCluster.COMPAT_ORDER)
+        .isSorted()
+        .doesNotContain(-1);
+    OpenstackSource ready =
+        client.resources(OpenstackSource.class).inNamespace(NS).withName("devstack").get();
+    assertThat(ready.getStatus().status).isEqualTo("clusterReady");
+    assertThat(condition(ready.getStatus().conditions, "ClusterReady").status).isEqualTo("True");
+    assertThat(done.getStatus().importedVirtualMachineName).isEqualTo("vm-bfv");
+    List<DiskInfo> disks = done.getStatus().diskImportStatus;
+    assertThat(disks).extracting(d -> d.diskName).containsExactly("disk-0");
+    assertThat(condition(disks.get(0).diskConditions, "VirtualMachineImageReady").status)
+        .isEqualTo("True");
+    Crds.assertValid(Crds.IMPORTS, done);
+    // the root volume was made from the demo image: Harvester got exactly its bytes
+    cluster.assertDownloadsMatch(List.of(LocalOpenstackCloud.dir().resolve("base.raw")));
+  }
+}
