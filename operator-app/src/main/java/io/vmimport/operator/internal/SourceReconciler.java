@@ -53,8 +53,8 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
   private final Clock clock;
   private final Map<String, Check> checksByUid = new ConcurrentHashMap<>();
 
-  /** One check of one version of a source and its Secret. */
-  private record Check(String fingerprint, Future<?> future, Instant started) {}
+  /** One check of one version of a source and its Secret; {@code token} identifies it. */
+  private record Check(String fingerprint, Future<?> future, Instant started, Object token) {}
 
   protected SourceReconciler(
       Class<R> type,
@@ -129,13 +129,18 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
             && last.fingerprint().equals(fingerprint)
             && (!last.future().isDone() || last.started().plus(stale).isAfter(now));
     if (!fresh) {
-      Future<?> future = checks.submit(() -> check(source));
-      checksByUid.put(uid, new Check(fingerprint, future, now));
+      Object token = new Object();
+      // registered before it runs, so that its result is recognised as the latest
+      java.util.concurrent.FutureTask<Void> task =
+          new java.util.concurrent.FutureTask<>(() -> check(source, token), null);
+      checksByUid.put(uid, new Check(fingerprint, task, now, token));
+      checks.execute(task);
     }
     return UpdateControl.<R>noUpdate().rescheduleAfter(recheckInterval);
   }
 
-  private void check(R source) {
+  /** Checks {@code source}; writes the result unless a newer check has started meanwhile. */
+  private void check(R source, Object token) {
     String what =
         source.getKind()
             + " "
@@ -162,6 +167,11 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
       log.info("{} is ready", what);
     } else {
       log.warn("{} is not ready: {}", what, problem);
+    }
+    Check latest = checksByUid.get(source.getMetadata().getUid());
+    if (latest != null && latest.token() != token) {
+      log.debug("{}: a newer check runs; this result is dropped", what);
+      return;
     }
     writeStatus(source, ready, problem);
   }
