@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -192,6 +193,70 @@ class OperatorVmwareIT {
     assertThat(cluster.get(operator, "/metrics"))
         .as("the new process read no disk bytes from vSphere")
         .contains("vmimport_transferred_bytes_total 0.0");
+  }
+
+  @Test
+  void anOperatorKilledMidImportIsContinuedByTheNextWithoutReExport() throws Exception {
+    operator.close();
+    operator = null;
+    cluster.harvester.holdImages();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    Path log = dir.resolve("killed-operator.log");
+    Process killed = startOperatorProcess(log);
+    try {
+      cluster.apply(web01("killed"));
+      cluster.awaitStatus("killed", "diskImageSubmitted");
+    } finally {
+      killed.destroyForcibly(); // SIGKILL: no shutdown hook, no suspend
+      assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    VirtualMachineImport before =
+        client.resources(VirtualMachineImport.class).inNamespace(NS).withName("killed").get();
+    assertThat(before.getMetadata().getAnnotations()).containsKey("vmimport.io/checkpoint");
+
+    // the operator's log is JSON, one object per line, with the import's MDC key
+    List<String> lines = Files.readAllLines(log);
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(lines).isNotEmpty();
+    for (String line : lines) {
+      assertThat(json.readTree(line).has("@timestamp")).as("a JSON log line: %s", line).isTrue();
+    }
+    assertThat(lines).anyMatch(l -> l.contains("\"vmimport.import\":\"default/killed\""));
+
+    operator = cluster.startOperator(Optional.empty());
+    cluster.harvester.releaseImages();
+    cluster.awaitStatus("killed", "virtualMachineRunning");
+    assertThat(cluster.get(operator, "/metrics"))
+        .as("the new process read no disk bytes from vSphere")
+        .contains("vmimport_transferred_bytes_total 0.0");
+    cluster.assertDownloadsMatch(vcsim.knownVmDisks());
+  }
+
+  /** The operator as its image runs it: Main in its own JVM, configured by environment. */
+  private Process startOperatorProcess(Path log) throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dlogback.configurationFile=logback.xml",
+                Main.class.getName())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
+    env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
+    env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+    env.put("KUBERNETES_NAMESPACE", NS);
+    env.put("VMIMPORT_LEADER_ELECTION", "false");
+    env.put("VMIMPORT_SCRATCH_DIR", cluster.scratch().toString());
+    env.put("VMIMPORT_IMAGE_SERVER_ADDRESS", "127.0.0.1");
+    env.put("VMIMPORT_IMAGE_SERVER_PORT", "0");
+    env.put("VMIMPORT_HTTP_PORT", "0");
+    env.put("VMIMPORT_STATUS_INTERVAL_MILLIS", "200");
+    return builder.start();
   }
 
   @Test
