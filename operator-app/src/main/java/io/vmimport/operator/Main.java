@@ -22,7 +22,21 @@ public final class Main {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    VmImportOperator operator = VmImportOperator.start(config, client);
+    VmImportOperator operator;
+    try {
+      operator = VmImportOperator.start(config, client);
+    } catch (RuntimeException e) {
+      log.error(
+          "cannot start: {}. Check that the Kubernetes API at {} is reachable, that the"
+              + " migration.harvesterhci.io CRDs are installed (charts/vmimport-operator/crds)"
+              + " and that the service account may list and watch them (the chart's RBAC)",
+          rootCause(e),
+          client.getMasterUrl(),
+          e);
+      client.close();
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -35,5 +49,13 @@ public final class Main {
                 },
                 "vmimport-shutdown"));
     stopped.await();
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause) {
+      cause = cause.getCause();
+    }
+    return cause == e ? e.toString() : e.getMessage() + ", caused by " + cause;
   }
 }

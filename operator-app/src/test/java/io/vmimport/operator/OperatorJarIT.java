@@ -34,4 +34,32 @@ class OperatorJarIT {
         .anyMatch(n -> n.startsWith("provider-openstack"))
         .anyMatch(n -> n.startsWith("logstash-logback-encoder"));
   }
+
+  @Test
+  void withoutAReachableApiServerItSaysWhatToCheckAndExits() throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                Path.of("target", "vmimport-operator.jar").toString())
+            .redirectErrorStream(true);
+    builder.environment().put("VMIMPORT_LEADER_ELECTION", "false");
+    builder
+        .environment()
+        .put("VMIMPORT_SCRATCH_DIR", Path.of("target", "jar-it-scratch").toString());
+    builder.environment().put("VMIMPORT_IMAGE_SERVER_PORT", "0");
+    builder.environment().put("VMIMPORT_HTTP_PORT", "0");
+    // nothing listens on port 1; no retries, so the failure comes at once
+    builder.environment().put("KUBERNETES_MASTER", "https://127.0.0.1:1");
+    builder.environment().put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+    builder.environment().put("KUBERNETES_REQUEST_RETRY_BACKOFFLIMIT", "0");
+    Process process = builder.start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("exited").isTrue();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).as(output).isEqualTo(1);
+    assertThat(output)
+        .contains("cannot start")
+        .contains("https://127.0.0.1:1")
+        .contains("CRDs are installed");
+  }
 }

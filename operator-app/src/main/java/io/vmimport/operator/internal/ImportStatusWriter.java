@@ -1,5 +1,6 @@
 package io.vmimport.operator.internal;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vmimport.api.ImportPhase;
@@ -44,6 +45,7 @@ final class ImportStatusWriter implements ImportListener {
   static final String FAILED = "VMMigrationFailed";
 
   private static final Logger log = LoggerFactory.getLogger(ImportStatusWriter.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesClient client;
   private final VirtualMachineImport object;
@@ -272,40 +274,11 @@ final class ImportStatusWriter implements ImportListener {
   private synchronized VirtualMachineImportStatus snapshot() {
     VirtualMachineImportStatus status = new VirtualMachineImportStatus();
     status.importStatus = phase.wireValue();
-    status.importConditions = copy(conditions);
-    List<DiskInfo> list = new ArrayList<>();
-    for (DiskInfo disk : disks.values()) {
-      DiskInfo copy = new DiskInfo();
-      copy.diskName = disk.diskName;
-      copy.diskSize = disk.diskSize;
-      copy.busType = disk.busType;
-      copy.virtualMachineImage = disk.virtualMachineImage;
-      copy.diskLocalPath = disk.diskLocalPath;
-      copy.diskRoute = disk.diskRoute;
-      copy.diskConditions = copy(disk.diskConditions);
-      list.add(copy);
-    }
-    status.diskImportStatus = list.isEmpty() ? null : list;
+    status.importConditions = conditions.isEmpty() ? null : conditions;
+    status.diskImportStatus = disks.isEmpty() ? null : new ArrayList<>(disks.values());
     status.importedVirtualMachineName = vmName;
-    return status;
-  }
-
-  private static List<Condition> copy(List<Condition> conditions) {
-    if (conditions == null || conditions.isEmpty()) {
-      return null;
-    }
-    List<Condition> result = new ArrayList<>();
-    for (Condition c : conditions) {
-      Condition copy = new Condition();
-      copy.type = c.type;
-      copy.status = c.status;
-      copy.reason = c.reason;
-      copy.message = c.message;
-      copy.lastUpdateTime = c.lastUpdateTime;
-      copy.lastTransitionTime = c.lastTransitionTime;
-      result.add(copy);
-    }
-    return result;
+    // a deep copy: the run goes on changing the disks while this one is written
+    return JSON.convertValue(status, VirtualMachineImportStatus.class);
   }
 
   /** All disks: bytes done of bytes known, e.g. "2 disk(s): 1.5 GiB of 6.0 GiB (25%)". */
