@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
-import java.io.BufferedInputStream;
+import io.vmimport.api.source.HttpDownload;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +24,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -52,7 +53,6 @@ public final class CloudConnection {
   /** Renew the token when less than this is left, so no call runs into its expiry. */
   private static final Duration TOKEN_RENEWAL_MARGIN = Duration.ofMinutes(5);
 
-  private static final int STREAM_BUFFER_BYTES = 4 * 1024 * 1024;
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration API_TIMEOUT = Duration.ofSeconds(120);
 
@@ -61,6 +61,7 @@ public final class CloudConnection {
   private final OpenstackSettings settings;
   private final Config config;
   private final HttpClient http;
+  private final SSLContext sslContext;
   private volatile Token token;
 
   private CloudConnection(OpenstackSettings settings, SSLContext sslContext) {
@@ -71,6 +72,7 @@ public final class CloudConnection {
             .withConnectionTimeout((int) CONNECT_TIMEOUT.toMillis())
             .withReadTimeout((int) API_TIMEOUT.toMillis());
     this.http = JdkHttpExecutorService.clientFor(sslContext, CONNECT_TIMEOUT);
+    this.sslContext = sslContext;
   }
 
   /** Logs in; fails with a code that tells what is wrong (credentials, project, TLS, region). */
@@ -263,38 +265,36 @@ public final class CloudConnection {
   }
 
   /** Streams {@code GET /v2/images/{id}/file}. */
-  ImageData downloadImage(String imageId) {
+  DiskData downloadImage(String imageId) {
     String what = "download image " + imageId;
     URI uri = URI.create(serviceUrl("image") + "/v2/images/" + imageId + "/file");
-    HttpRequest request =
-        HttpRequest.newBuilder(uri)
-            .header("X-Auth-Token", currentToken().getId())
-            .header("Accept", "application/octet-stream")
-            .GET()
-            .build();
+    HttpDownload download;
     try {
-      HttpResponse<InputStream> response = http.send(request, BodyHandlers.ofInputStream());
-      if (response.statusCode() != 200) {
-        byte[] body;
-        try (InputStream in = response.body()) {
-          body = in.readNBytes(64 * 1024);
-        }
-        throw OpenstackErrors.fromStatus(response.statusCode(), errorMessage(body), what, null);
-      }
-      Optional<Long> length =
-          response.headers().firstValue("Content-Length").map(String::trim).map(Long::parseLong);
-      return new ImageData(new BufferedInputStream(response.body(), STREAM_BUFFER_BYTES), length);
+      download =
+          HttpDownload.get(
+              uri,
+              sslContext,
+              Map.of("X-Auth-Token", currentToken().getId(), "Accept", "application/octet-stream"),
+              CONNECT_TIMEOUT,
+              API_TIMEOUT);
     } catch (IOException e) {
       throw OpenstackErrors.fromConnectionFailure(e, what);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VmImportException(ErrorCode.CANCELLED, "interrupted while trying to " + what, e);
     }
+    if (download.status() != 200) {
+      byte[] body = download.bodyPrefix(64 * 1024);
+      try {
+        download.close();
+      } catch (IOException e) {
+        LOG.debug("closing the failed download of image {} failed: {}", imageId, e.getMessage());
+      }
+      throw OpenstackErrors.fromStatus(download.status(), errorMessage(body), what, null);
+    }
+    return new DiskData(download.body(), download.length());
   }
 
   /** The bytes of an image and their number, when Glance says. */
-  record ImageData(InputStream input, Optional<Long> length) {
-    ImageData {
+  record DiskData(InputStream input, OptionalLong length) {
+    DiskData {
       requireNonNull(input, "input is null");
       requireNonNull(length, "length is null");
     }

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -300,9 +299,8 @@ final class OpenstackExportSession implements ExportSession {
       imageId = export.imageId;
       format = export.format;
     }
-    CloudConnection.ImageData data = cloud.downloadImage(imageId);
-    return new DiskStream(
-        data.input(), format, data.length().map(OptionalLong::of).orElse(OptionalLong.empty()));
+    CloudConnection.DiskData data = cloud.downloadImage(imageId);
+    return new DiskStream(data.input(), format, data.length());
   }
 
   private VmImportException notPrepared(SourceDisk disk) {

@@ -12,17 +12,15 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.HttpDownload;
 import io.vmimport.api.source.Preparation;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.OptionalLong;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -35,11 +33,14 @@ import org.slf4j.LoggerFactory;
 public final class VmwareExportSession implements ExportSession {
   private static final Logger log = LoggerFactory.getLogger(VmwareExportSession.class);
   private static final Duration LEASE_POLL = Duration.ofSeconds(1);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(15);
+
+  /** A lease whose host sends nothing for this long is taken as gone. */
+  private static final Duration READ_TIMEOUT = Duration.ofMinutes(5);
 
   private final VimConnection connection;
   private final SourceVm vm;
   private final ManagedObjectReference lease;
-  private final HttpClient http;
   private final Set<InputStream> openStreams = ConcurrentHashMap.newKeySet();
   private volatile HttpNfcLeaseInfo info;
   private volatile boolean ended;
@@ -48,12 +49,6 @@ public final class VmwareExportSession implements ExportSession {
     this.connection = connection;
     this.vm = vm;
     this.lease = lease;
-    this.http =
-        HttpClient.newBuilder()
-            .sslContext(connection.client().sslContext())
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(15))
-            .build();
   }
 
   /** The lease, for tests and logs. */
@@ -97,28 +92,21 @@ public final class VmwareExportSession implements ExportSession {
       throw new IllegalStateException("open(" + disk.key() + ") before prepare() reported ready");
     }
     URI url = diskUrl(disk);
-    HttpRequest request =
-        HttpRequest.newBuilder(url)
-            .header("Cookie", connection.sessionCookie())
-            .timeout(Duration.ofMinutes(5))
-            .GET()
-            .build();
-    HttpResponse<InputStream> response;
+    HttpDownload download;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      download =
+          HttpDownload.get(
+              url,
+              connection.client().sslContext(),
+              Map.of("Cookie", connection.sessionCookie()),
+              CONNECT_TIMEOUT,
+              READ_TIMEOUT);
     } catch (IOException e) {
       throw VimConnection.translate(connection.settings(), "download disk " + disk.name(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new VmImportException(
-          ErrorCode.CANCELLED, "download of disk " + disk.name() + " interrupted", e);
     }
-    if (response.statusCode() != 200) {
-      try (InputStream body = response.body()) {
-        body.readNBytes(512);
-      } catch (IOException e) {
-        log.debug("reading the error body of {} failed: {}", url, e.getMessage());
-      }
+    if (download.status() != 200) {
+      download.bodyPrefix(512);
+      closeQuietly(download);
       throw new VmImportException(
           ErrorCode.EXPORT_FAILED,
           "NFC download of disk "
@@ -128,13 +116,12 @@ public final class VmwareExportSession implements ExportSession {
               + " from "
               + url
               + " answered HTTP "
-              + response.statusCode());
+              + download.status());
     }
-    OptionalLong length = response.headers().firstValueAsLong("Content-Length");
-    InputStream tracked = new TrackedStream(response.body());
+    InputStream tracked = new TrackedStream(download.body());
     openStreams.add(tracked);
     log.info("VM {}: downloading disk {} from {}", vm.name(), disk.name(), url);
-    return new DiskStream(tracked, DiskFormat.VMDK, length);
+    return new DiskStream(tracked, DiskFormat.VMDK, download.length());
   }
 
   /** The disk's NFC URL, its {@code *} host replaced by the host the client connects to. */
@@ -237,6 +224,14 @@ public final class VmwareExportSession implements ExportSession {
           e);
     }
     log.info("VM {}: NFC lease {} aborted", vm.name(), lease.getVal());
+  }
+
+  private static void closeQuietly(HttpDownload download) {
+    try {
+      download.close();
+    } catch (IOException e) {
+      log.debug("closing a failed download failed: {}", e.getMessage());
+    }
   }
 
   private void closeStreams() {
