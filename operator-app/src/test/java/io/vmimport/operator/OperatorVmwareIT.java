@@ -23,6 +23,7 @@ import io.vmimport.operator.crd.VmwareSource;
 import io.vmimport.operator.crd.VmwareSourceSpec;
 import io.vmimport.provider.vmware.VcsimWorlds;
 import io.vmimport.target.harvester.Crds;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -196,42 +197,53 @@ class OperatorVmwareIT {
   }
 
   @Test
-  void anOperatorKilledMidImportIsContinuedByTheNextWithoutReExport() throws Exception {
+  void anOperatorKilledMidExportIsContinuedByTheNextWithoutReExportingFinishedDisks()
+      throws Exception {
     operator.close();
     operator = null;
-    cluster.harvester.holdImages();
+    List<Path> raws = bigVmDisks();
+    List<Path> vmdks = vcsim.addVm("big01", raws.toArray(Path[]::new));
     applySecret(vcsim.sourceWithCa());
-    applySource();
-    Path log = dir.resolve("killed-operator.log");
-    Process killed = startOperatorProcess(log);
-    try {
-      cluster.apply(web01("killed"));
-      cluster.awaitStatus("killed", "diskImageSubmitted");
-    } finally {
-      killed.destroyForcibly(); // SIGKILL: no shutdown hook, no suspend
-      assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    }
-    VirtualMachineImport before =
-        client.resources(VirtualMachineImport.class).inNamespace(NS).withName("killed").get();
-    assertThat(before.getMetadata().getAnnotations()).containsKey("vmimport.io/checkpoint");
+    try (ThrottlingProxy proxy = ThrottlingProxy.to(vcsimPort())) {
+      client
+          .resources(VmwareSource.class)
+          .inNamespace(NS)
+          .resource(vmwareSource("vcsim", proxy))
+          .create();
+      proxy.limit(SLOW_SOURCE);
+      Path log = dir.resolve("killed-operator.log");
+      Process killed = startOperatorProcess(log);
+      VirtualMachineImport mid;
+      try {
+        cluster.apply(big01("killed"));
+        mid = cluster.await("killed", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
+      } finally {
+        killed.destroyForcibly(); // SIGKILL: no shutdown hook, no suspend
+        assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(mid.getMetadata().getAnnotations()).containsKey("vmimport.io/checkpoint");
+      assertThat(proxy.bytesToClients())
+          .as("bytes vSphere sent before the kill")
+          .isLessThan(Files.size(vmdks.get(0)) + Files.size(vmdks.get(1)));
 
-    // the operator's log is JSON, one object per line, with the import's MDC key
-    List<String> lines = Files.readAllLines(log);
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper();
-    assertThat(lines).isNotEmpty();
-    for (String line : lines) {
-      assertThat(json.readTree(line).has("@timestamp")).as("a JSON log line: %s", line).isTrue();
-    }
-    assertThat(lines).anyMatch(l -> l.contains("\"vmimport.import\":\"default/killed\""));
+      // the operator's log is JSON, one object per line, with the import's MDC key
+      List<String> lines = Files.readAllLines(log);
+      com.fasterxml.jackson.databind.ObjectMapper json =
+          new com.fasterxml.jackson.databind.ObjectMapper();
+      assertThat(lines).isNotEmpty();
+      for (String line : lines) {
+        assertThat(json.readTree(line).has("@timestamp")).as("a JSON log line: %s", line).isTrue();
+      }
+      assertThat(lines).anyMatch(l -> l.contains("\"vmimport.import\":\"default/killed\""));
 
-    operator = cluster.startOperator(Optional.empty());
-    cluster.harvester.releaseImages();
-    cluster.awaitStatus("killed", "virtualMachineRunning");
-    assertThat(cluster.get(operator, "/metrics"))
-        .as("the new process read no disk bytes from vSphere")
-        .contains("vmimport_transferred_bytes_total 0.0");
-    cluster.assertDownloadsMatch(vcsim.knownVmDisks());
+      proxy.limit(0);
+      operator = cluster.startOperator(Optional.empty());
+      cluster.awaitStatus("killed", "virtualMachineRunning");
+      assertThat(transferredBytes(cluster.get(operator, "/metrics")))
+          .as("the new process read the unfinished disk again, and only that one")
+          .isEqualTo(Files.size(vmdks.get(1)));
+      cluster.assertDownloadsMatch(raws);
+    }
   }
 
   /** The operator as its image runs it: Main in its own JVM, configured by environment. */
@@ -256,31 +268,61 @@ class OperatorVmwareIT {
     env.put("VMIMPORT_IMAGE_SERVER_PORT", "0");
     env.put("VMIMPORT_HTTP_PORT", "0");
     env.put("VMIMPORT_STATUS_INTERVAL_MILLIS", "200");
+    env.put("VMIMPORT_MAX_PARALLEL_DISKS", "1"); // disk 0, then disk 1
     return builder.start();
   }
 
   @Test
-  void deletingAnImportCancelsItAndLeavesNothingBehind() throws Exception {
-    cluster.harvester.holdImages();
+  void deletingAnImportMidExportCancelsItAndLeavesNothingBehind() throws Exception {
+    List<Path> raws = bigVmDisks();
+    List<Path> vmdks = vcsim.addVm("big01", raws.toArray(Path[]::new));
     applySecret(vcsim.sourceWithCa());
-    applySource();
-    cluster.apply(web01("deleted"));
-    cluster.awaitStatus("deleted", "diskImageSubmitted");
-    assertThat(
-            client
-                .genericKubernetesResources(FakeHarvester.IMAGES)
-                .inNamespace(NS)
-                .list()
-                .getItems())
-        .isNotEmpty();
+    List<String> nfcUrls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ch.qos.logback.classic.Logger exportLog =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(
+                io.vmimport.provider.vmware.internal.VmwareExportSession.class);
+    ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> urls =
+        new ch.qos.logback.core.AppenderBase<>() {
+          @Override
+          protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+            if (event.getMessage().contains("downloading disk")) {
+              nfcUrls.add(String.valueOf(event.getArgumentArray()[2]));
+            }
+          }
+        };
+    urls.start();
+    exportLog.addAppender(urls);
+    try (ThrottlingProxy proxy = ThrottlingProxy.to(vcsimPort())) {
+      client
+          .resources(VmwareSource.class)
+          .inNamespace(NS)
+          .resource(vmwareSource("vcsim", proxy))
+          .create();
+      proxy.limit(SLOW_SOURCE);
+      cluster.apply(big01("deleted"));
+      cluster.await("deleted", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
+      assertThat(nfcUrls).hasSize(2);
 
-    client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").delete();
+      client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").delete();
 
-    Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
-    while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").get()
-        != null) {
-      assertThat(Instant.now()).as("import gone").isBefore(deadline);
-      TimeUnit.MILLISECONDS.sleep(100);
+      Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
+      while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").get()
+          != null) {
+        assertThat(Instant.now()).as("import gone").isBefore(deadline);
+        TimeUnit.MILLISECONDS.sleep(100);
+      }
+      long sent = proxy.bytesToClients();
+      TimeUnit.SECONDS.sleep(1);
+      assertThat(proxy.bytesToClients())
+          .as("the transfer stopped: bytes sent by vSphere a second after the delete")
+          .isLessThan(sent + 64 * 1024)
+          .isLessThan(Files.size(vmdks.get(0)) + Files.size(vmdks.get(1)));
+      for (String url : nfcUrls) {
+        assertThat(nfcStatus(url)).as("the export lease behind %s has ended", url).isEqualTo(404);
+      }
+    } finally {
+      exportLog.detachAppender(urls);
     }
     assertThat(
             client
@@ -431,6 +473,103 @@ class OperatorVmwareIT {
 
   // ------------------------------------------------------------------ helpers
 
+  /** How fast the proxy lets vSphere send while a test wants to catch an export mid-way. */
+  private static final long SLOW_SOURCE = 1 << 20;
+
+  /** big01's disks: 1 MiB, then 24 MiB with 12 MiB of random data (12 s through the proxy). */
+  private List<Path> bigVmDisks() throws Exception {
+    Path small = dir.resolve("big01-disk0.raw");
+    Path large = dir.resolve("big01-disk1.raw");
+    writeRandom(small, 1 << 20, 256 << 10, 11);
+    writeRandom(large, 24 << 20, 12 << 20, 12);
+    return List.of(small, large);
+  }
+
+  /** A disk of {@code size} bytes whose first {@code random} bytes are random, the rest zeros. */
+  private static void writeRandom(Path file, long size, int random, long seed) throws Exception {
+    byte[] data = new byte[random];
+    new java.util.Random(seed).nextBytes(data);
+    try (var channel =
+        java.nio.channels.FileChannel.open(
+            file,
+            java.nio.file.StandardOpenOption.CREATE_NEW,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      channel.write(java.nio.ByteBuffer.wrap(data));
+      channel.truncate(size);
+      channel.write(java.nio.ByteBuffer.wrap(new byte[1]), size - 1);
+    }
+  }
+
+  private static VirtualMachineImport big01(String name) {
+    VirtualMachineImport vmi = TestCluster.importOf(name, "VmwareSource", "vcsim", "big01", null);
+    vmi.getSpec().folder = "Migrate";
+    return vmi;
+  }
+
+  /** Disk 0 exported, disk 1 in the middle of its export, with bytes already transferred. */
+  private static boolean firstDiskDoneSecondExporting(VirtualMachineImport vmi) {
+    if (vmi.getStatus() == null || vmi.getStatus().diskImportStatus == null) {
+      return false;
+    }
+    long exporting = 0;
+    long pastExport = 0;
+    for (DiskInfo disk : vmi.getStatus().diskImportStatus) {
+      Condition progress =
+          disk.diskConditions == null ? null : condition(disk.diskConditions, "Progress");
+      if (progress == null) {
+        continue;
+      }
+      if ("Exporting".equals(progress.reason)
+          && progress.message != null
+          && !progress.message.startsWith("exporting: 0 B")) {
+        exporting++;
+      } else if (List.of("Publishing", "Done").contains(progress.reason)) {
+        pastExport++;
+      }
+    }
+    return exporting == 1 && pastExport == 1;
+  }
+
+  /** The value of {@code vmimport_transferred_bytes_total} in a Prometheus text page. */
+  private static long transferredBytes(String metrics) {
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("vmimport_transferred_bytes_total "))
+        .map(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no vmimport_transferred_bytes_total in " + metrics));
+  }
+
+  private int vcsimPort() {
+    return URI.create(vcsim.endpoint()).getPort();
+  }
+
+  /** The HTTP status of a GET of an NFC URL (token-based: no session needed), trusting the CA. */
+  private int nfcStatus(String url) throws Exception {
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    try (var pem = Files.newInputStream(dir.resolve("vcsim/ca/ca.crt"))) {
+      trust.setCertificateEntry(
+          "ca",
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(pem));
+    }
+    javax.net.ssl.TrustManagerFactory factory =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    factory.init(trust);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, factory.getTrustManagers(), null);
+    try (var download =
+        io.vmimport.api.source.HttpDownload.get(
+            URI.create(url),
+            context,
+            Map.of(),
+            java.time.Duration.ofSeconds(5),
+            java.time.Duration.ofSeconds(10))) {
+      return download.status();
+    }
+  }
+
   private static VirtualMachineImport web01(String name) {
     VirtualMachineImport vmi =
         TestCluster.importOf(name, "VmwareSource", "vcsim", "web01", "PG-Prod");
@@ -447,7 +586,15 @@ class OperatorVmwareIT {
   }
 
   private VmwareSource vmwareSource(String name) {
-    SourceSpec spec = vcsim.sourceWithCa();
+    return vmwareSource(name, vcsim.sourceWithCa());
+  }
+
+  /** A source reaching vcsim through the proxy. */
+  private VmwareSource vmwareSource(String name, ThrottlingProxy proxy) {
+    return vmwareSource(name, vcsim.sourceWithCaAt("https://127.0.0.1:" + proxy.port() + "/sdk"));
+  }
+
+  private VmwareSource vmwareSource(String name, SourceSpec spec) {
     VmwareSource source = new VmwareSource();
     source.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
     VmwareSourceSpec s = new VmwareSourceSpec();

@@ -148,10 +148,12 @@ final class ImportStatusWriter implements ImportListener {
     synchronized (this) {
       DiskProgress before = progress.put(update.diskName(), update);
       stageChanged = before == null || before.stage() != update.stage();
-      if (before != null && before.stage() == DiskProgress.Stage.EXPORTING) {
-        metrics.bytesTransferred(Math.max(0, update.done() - before.done()));
-      } else if (update.stage() == DiskProgress.Stage.EXPORTING) {
-        metrics.bytesTransferred(update.done());
+      // only export updates count source bytes: a later stage's "done" is something else (the
+      // DONE update carries the converted file's size)
+      if (update.stage() == DiskProgress.Stage.EXPORTING) {
+        long counted =
+            before != null && before.stage() == DiskProgress.Stage.EXPORTING ? before.done() : 0;
+        metrics.bytesTransferred(Math.max(0, update.done() - counted));
       }
       Instant now = clock.instant();
       DiskInfo info = disks.computeIfAbsent(update.diskName(), name -> new DiskInfo());

@@ -193,8 +193,53 @@ final class VcsimWorld implements AutoCloseable {
     uploadVmdk(raw1, RUNNING_VM + "/" + RUNNING_VM + ".vmdk");
   }
 
+  /**
+   * A powered-off VM on "VM Network" with one disk per raw file, each as large as its file (whole
+   * MiB), holding that file's content.
+   */
+  void addVm(String name, List<Path> raws) throws Exception {
+    for (Path raw : raws) {
+      assertThat(Files.size(raw) % (1 << 20)).as("size of %s in whole MiB", raw).isZero();
+    }
+    vcsim.govc(
+        "vm.create",
+        "-folder",
+        "/DC0/vm/" + FOLDER,
+        "-pool",
+        "/DC0/host/DC0_C0/Resources",
+        "-ds",
+        "LocalDS_0",
+        "-net",
+        "VM Network",
+        "-net.adapter",
+        "e1000",
+        "-disk",
+        (Files.size(raws.get(0)) >> 20) + "MB",
+        "-on=false",
+        name);
+    uploadVmdk(raws.get(0), name + "/" + name + ".vmdk");
+    for (int i = 1; i < raws.size(); i++) {
+      vcsim.govc(
+          "vm.disk.create",
+          "-vm",
+          name,
+          "-ds",
+          "LocalDS_0",
+          "-name",
+          name + "/data" + i,
+          "-size",
+          (Files.size(raws.get(i)) >> 20) + "MB");
+      uploadVmdk(raws.get(i), name + "/data" + i + ".vmdk");
+    }
+  }
+
+  /** The streamOptimized VMDK made from a raw file and uploaded to vcsim. */
+  Path vmdkOf(Path raw) {
+    return dir.resolve(raw.getFileName() + ".vmdk");
+  }
+
   private void uploadVmdk(Path raw, String datastorePath) throws Exception {
-    Path vmdk = dir.resolve(raw.getFileName() + ".vmdk");
+    Path vmdk = vmdkOf(raw);
     run(
         "qemu-img",
         "convert",

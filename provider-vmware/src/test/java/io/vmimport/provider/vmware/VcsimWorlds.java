@@ -43,6 +43,29 @@ public final class VcsimWorlds {
       return sourceWithCaAndPassword(VcsimWorld.PASSWORD);
     }
 
+    /** The source with the CA, reaching vSphere at another endpoint (e.g. a proxy). */
+    public SourceSpec sourceWithCaAt(String endpoint) {
+      return world.source(
+          Map.of("endpoint", endpoint),
+          Map.of("username", VcsimWorld.USER, "password", VcsimWorld.PASSWORD, "caCert", caPem));
+    }
+
+    /** vcsim's SDK endpoint, {@code https://127.0.0.1:PORT/sdk}. */
+    public String endpoint() {
+      return world.vcsim.endpoint();
+    }
+
+    /**
+     * Adds a powered-off VM in the Migrate folder on "VM Network", with one disk per raw file (each
+     * a whole number of MiB).
+     *
+     * @return the streamOptimized VMDK of each disk, as vcsim's NFC export serves it
+     */
+    public java.util.List<Path> addVm(String name, Path... raws) throws Exception {
+      world.addVm(name, java.util.List.of(raws));
+      return java.util.Arrays.stream(raws).map(world::vmdkOf).toList();
+    }
+
     public SourceSpec sourceWithCaAndPassword(String password) {
       return world.source(
           Map.of(), Map.of("username", VcsimWorld.USER, "password", password, "caCert", caPem));
