@@ -204,13 +204,7 @@ class OperatorVmwareIT {
     List<Path> raws = bigVmDisks();
     List<Path> vmdks = vcsim.addVm("big01", raws.toArray(Path[]::new));
     applySecret(vcsim.sourceWithCa());
-    try (ThrottlingProxy proxy = ThrottlingProxy.to(vcsimPort())) {
-      client
-          .resources(VmwareSource.class)
-          .inNamespace(NS)
-          .resource(vmwareSource("vcsim", proxy))
-          .create();
-      proxy.limit(SLOW_SOURCE);
+    try (ThrottlingProxy proxy = slowSource()) {
       Path log = dir.resolve("killed-operator.log");
       Process killed = startOperatorProcess(log);
       VirtualMachineImport mid;
@@ -293,13 +287,7 @@ class OperatorVmwareIT {
         };
     urls.start();
     exportLog.addAppender(urls);
-    try (ThrottlingProxy proxy = ThrottlingProxy.to(vcsimPort())) {
-      client
-          .resources(VmwareSource.class)
-          .inNamespace(NS)
-          .resource(vmwareSource("vcsim", proxy))
-          .create();
-      proxy.limit(SLOW_SOURCE);
+    try (ThrottlingProxy proxy = slowSource()) {
       cluster.apply(big01("deleted"));
       cluster.await("deleted", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
       assertThat(nfcUrls).hasSize(2);
@@ -538,6 +526,18 @@ class OperatorVmwareIT {
         .map(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim()))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no vmimport_transferred_bytes_total in " + metrics));
+  }
+
+  /** The source "vcsim", reached through a proxy that lets vSphere send {@link #SLOW_SOURCE}. */
+  private ThrottlingProxy slowSource() throws Exception {
+    ThrottlingProxy proxy = ThrottlingProxy.to(vcsimPort());
+    client
+        .resources(VmwareSource.class)
+        .inNamespace(NS)
+        .resource(vmwareSource("vcsim", proxy))
+        .create();
+    proxy.limit(SLOW_SOURCE);
+    return proxy;
   }
 
   private int vcsimPort() {

@@ -241,8 +241,21 @@ public final class HttpDownload implements AutoCloseable {
     }
   }
 
+  /** A body framed by the protocol: single bytes are read through the framing. */
+  private abstract static class Framed extends java.io.FilterInputStream {
+    Framed(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+  }
+
   /** A body of a known length: ending early is an error. */
-  private static final class Bounded extends java.io.FilterInputStream {
+  private static final class Bounded extends Framed {
     private final long length;
     private long remaining;
 
@@ -250,12 +263,6 @@ public final class HttpDownload implements AutoCloseable {
       super(in);
       this.length = length;
       this.remaining = length;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
@@ -293,19 +300,13 @@ public final class HttpDownload implements AutoCloseable {
   }
 
   /** {@code Transfer-Encoding: chunked}: ending before the last chunk is an error. */
-  private static final class Chunked extends java.io.FilterInputStream {
+  private static final class Chunked extends Framed {
     private long chunkLeft;
     private boolean done;
     private long received;
 
     Chunked(InputStream in) {
       super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
