@@ -93,19 +93,20 @@ public final class HttpDownload implements AutoCloseable {
       throw new IllegalArgumentException("not an http or https URL: " + uri);
     }
     String host = requireNonNull(uri.getHost(), "the URL has no host: " + uri);
+    String peer = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     boolean tls = scheme.equals("https");
     int port = uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80;
     // No proxy: the providers' API calls do not use one either, and both must reach one host.
     Socket socket = new Socket(Proxy.NO_PROXY);
     try {
-      socket.connect(new InetSocketAddress(host, port), Math.toIntExact(connectTimeout.toMillis()));
+      socket.connect(new InetSocketAddress(peer, port), Math.toIntExact(connectTimeout.toMillis()));
       socket.setSoTimeout(Math.toIntExact(readTimeout.toMillis()));
       if (tls) {
         SSLSocket ssl =
             (SSLSocket)
                 requireNonNull(sslContext, "sslContext is null")
                     .getSocketFactory()
-                    .createSocket(socket, host, port, true);
+                    .createSocket(socket, peer, port, true);
         SSLParameters parameters = ssl.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         ssl.setSSLParameters(parameters);
@@ -135,11 +136,11 @@ public final class HttpDownload implements AutoCloseable {
       URI uri, String host, int port, boolean tls, Map<String, String> headers) {
     String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String target = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-    String authority = host.contains(":") ? "[" + host + "]" : host;
     boolean defaultPort = port == (tls ? 443 : 80);
     StringBuilder text = new StringBuilder();
     text.append("GET ").append(target).append(" HTTP/1.1\r\n");
-    text.append("Host: ").append(authority).append(defaultPort ? "" : ":" + port).append("\r\n");
+    // an IPv6 literal comes from URI.getHost() in brackets, as the Host header wants it
+    text.append("Host: ").append(host).append(defaultPort ? "" : ":" + port).append("\r\n");
     text.append("Connection: close\r\nAccept-Encoding: identity\r\nUser-Agent: vmimport\r\n");
     headers.forEach(
         (name, value) -> {

@@ -30,6 +30,7 @@ class HttpDownloadTest {
   private HttpServer server;
   private final CountDownLatch release = new CountDownLatch(1);
   private final AtomicReference<String> cookieSeen = new AtomicReference<>();
+  private final AtomicReference<String> hostSeen = new AtomicReference<>();
   private final byte[] disk = new byte[3 * 1024 * 1024 + 17];
 
   @BeforeEach
@@ -40,6 +41,7 @@ class HttpDownloadTest {
         "/disk",
         exchange -> {
           cookieSeen.set(exchange.getRequestHeaders().getFirst("Cookie"));
+          hostSeen.set(exchange.getRequestHeaders().getFirst("Host"));
           exchange.sendResponseHeaders(200, disk.length);
           try (OutputStream out = exchange.getResponseBody()) {
             out.write(disk);
@@ -98,6 +100,7 @@ class HttpDownloadTest {
       assertThat(download.body().readAllBytes()).isEqualTo(disk);
     }
     assertThat(cookieSeen.get()).isEqualTo("vmware_soap_session=abc");
+    assertThat(hostSeen.get()).isEqualTo("127.0.0.1:" + server.getAddress().getPort());
   }
 
   @Test
