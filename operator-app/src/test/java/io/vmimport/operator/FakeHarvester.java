@@ -2,6 +2,7 @@ package io.vmimport.operator;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -100,21 +101,39 @@ final class FakeHarvester implements AutoCloseable {
         Object status = vm.getAdditionalProperties().get("status");
         if (!(status instanceof Map<?, ?> map) || !Boolean.TRUE.equals(map.get("ready"))) {
           // VirtualMachine has a status subresource: KubeVirt writes status through it
-          client
-              .genericKubernetesResources(VMS)
-              .inNamespace(vm.getMetadata().getNamespace())
-              .withName(vm.getMetadata().getName())
-              .editStatus(
-                  current -> {
-                    current.setAdditionalProperty(
-                        "status",
-                        Map.of("printableStatus", "Running", "ready", true, "created", true));
-                    return current;
-                  });
+          unlessGone(
+              () ->
+                  client
+                      .genericKubernetesResources(VMS)
+                      .inNamespace(vm.getMetadata().getNamespace())
+                      .withName(vm.getMetadata().getName())
+                      .editStatus(
+                          current -> {
+                            current.setAdditionalProperty(
+                                "status",
+                                Map.of(
+                                    "printableStatus", "Running", "ready", true, "created", true));
+                            return current;
+                          }));
         }
       }
     } catch (Throwable e) {
       error = e;
+    }
+  }
+
+  /**
+   * Writes to an object listed a moment ago. As a real controller, the fake lets it go when the
+   * object was deleted meanwhile (e.g. an operator replacing an image its predecessor published),
+   * and tries again on the next pass when it changed meanwhile.
+   */
+  private static void unlessGone(Runnable write) {
+    try {
+      write.run();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && e.getCode() != 409) {
+        throw e;
+      }
     }
   }
 
@@ -143,11 +162,13 @@ final class FakeHarvester implements AutoCloseable {
                 + "\"reason\":\"ImportFailed\",\"message\":\""
                 + problem.replace("\"", "'")
                 + "\"}]}}";
-    client
-        .genericKubernetesResources(IMAGES)
-        .inNamespace(image.getMetadata().getNamespace())
-        .withName(image.getMetadata().getName())
-        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    unlessGone(
+        () ->
+            client
+                .genericKubernetesResources(IMAGES)
+                .inNamespace(image.getMetadata().getNamespace())
+                .withName(image.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON_MERGE), patch));
   }
 
   /** Downloads {@code url} into {@code file} as CDI does; returns what was wrong, or null. */

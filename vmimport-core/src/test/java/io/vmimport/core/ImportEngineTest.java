@@ -234,6 +234,9 @@ class ImportEngineTest {
         .contains("00:50:56:aa:bb:02")
         .contains("'VM Network'");
     assertThat(listener.phases).containsExactly("virtualMachineImportInvalid");
+    assertThat(listener.failures)
+        .as("the reason comes before the phase that shows it")
+        .containsExactly("INVALID_SPEC after []");
     assertThat(source.calls).as("nothing done on the source").doesNotContain("powerOff", "begin");
   }
 

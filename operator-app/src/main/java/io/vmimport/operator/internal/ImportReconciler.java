@@ -183,10 +183,13 @@ public final class ImportReconciler
     ImportHandle handle = engine.start(request, target, writer);
     running.put(uid, new Running(request.ref(), handle, writer));
     // runs in the import's thread when it ends (or here, when it already has)
-    handle.completion().whenComplete((result, error) -> ended(uid, error, writer, started));
+    handle
+        .completion()
+        .whenComplete((result, error) -> ended(uid, request.ref(), error, writer, started));
   }
 
-  private void ended(String uid, Throwable error, ImportStatusWriter writer, Instant started) {
+  private void ended(
+      String uid, ImportRef ref, Throwable error, ImportStatusWriter writer, Instant started) {
     String outcome = "succeeded";
     if (error != null) {
       Throwable cause =
@@ -197,9 +200,8 @@ public final class ImportReconciler
               : new VmImportException(ErrorCode.INTERNAL, "import failed: " + cause, cause);
       outcome =
           e.code() != ErrorCode.CANCELLED ? "failed" : e.retryable() ? "suspended" : "cancelled";
-      if (e.code() != ErrorCode.CANCELLED) {
-        writer.failed(e);
-      }
+      // the engine reported it already, unless the run broke outside its own error handling
+      writer.failed(ref, e);
     }
     try {
       writer.flushNow();
@@ -269,7 +271,7 @@ public final class ImportReconciler
     ImportStatusWriter writer =
         new ImportStatusWriter(
             client, vmi, events, metrics, scheduler, settings.statusInterval(), clock);
-    writer.failed(e);
+    writer.failed(ImportSpecs.ref(vmi), e);
     writer.phaseChanged(ImportSpecs.ref(vmi), ImportPhase.INVALID, e.getMessage());
     writer.flushNow();
     return UpdateControl.noUpdate();

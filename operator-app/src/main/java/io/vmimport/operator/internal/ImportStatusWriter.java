@@ -3,6 +3,7 @@ package io.vmimport.operator.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vmimport.api.ErrorCode;
 import io.vmimport.api.ImportPhase;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.event.DiskProgress;
@@ -207,8 +208,15 @@ final class ImportStatusWriter implements ImportListener {
     conditions = Conditions.set(conditions, PROGRESS, false, reason, message, clock.instant());
   }
 
-  /** The run ended with {@code e}: its code and message go to the status. */
-  void failed(VmImportException e) {
+  /**
+   * The run ended with {@code e}: its code and message go to the status, with the phase change that
+   * follows. A cancelled import's status is not kept (it is being deleted or suspended).
+   */
+  @Override
+  public void failed(ImportRef ref, VmImportException e) {
+    if (e.code() == ErrorCode.CANCELLED) {
+      return;
+    }
     synchronized (this) {
       conditions =
           Conditions.set(

@@ -1,6 +1,7 @@
 package io.vmimport.api.event;
 
 import io.vmimport.api.ImportPhase;
+import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.api.target.TargetStatus;
@@ -15,6 +16,13 @@ public interface ImportListener {
 
   /** The import entered {@code phase}; {@code message} explains failures. */
   default void phaseChanged(ImportRef ref, ImportPhase phase, String message) {}
+
+  /**
+   * The import ended with {@code error} (its code says why, e.g. {@code NOT_FOUND}; {@code
+   * CANCELLED} when cancelled). Called just before the phase change that shows the failure, so a
+   * listener that writes a status can write the phase and its reason together.
+   */
+  default void failed(ImportRef ref, VmImportException error) {}
 
   default void conditionChanged(ImportRef ref, ImportCondition condition) {}
 

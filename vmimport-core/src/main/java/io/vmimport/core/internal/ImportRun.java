@@ -772,10 +772,12 @@ public final class ImportRun {
     }
     if (e.code() == ErrorCode.CANCELLED) {
       cleanUpCancelled(e);
+      listener.failed(ref, e);
       enter(ImportPhase.FAILED, "cancelled");
       return e;
     }
     boolean beforeValid = phase == ImportPhase.NEW;
+    listener.failed(ref, e);
     enter(beforeValid && !e.retryable() ? ImportPhase.INVALID : ImportPhase.FAILED, e.getMessage());
     return e;
   }

@@ -1,6 +1,7 @@
 package io.vmimport.core.fake;
 
 import io.vmimport.api.ImportPhase;
+import io.vmimport.api.VmImportException;
 import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
 import io.vmimport.api.event.ImportListener;
@@ -22,10 +23,18 @@ public class RecordingListener implements ImportListener {
   public final List<TargetVm> planned = Collections.synchronizedList(new ArrayList<>());
   public final List<String> images = Collections.synchronizedList(new ArrayList<>());
 
+  /** "{@code <code> after <phases reported until then>}", one per failure. */
+  public final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
   @Override
   public void phaseChanged(ImportRef ref, ImportPhase phase, String message) {
     phases.add(phase.wireValue());
     messages.add(message);
+  }
+
+  @Override
+  public void failed(ImportRef ref, VmImportException error) {
+    failures.add(error.code() + " after " + List.copyOf(phases));
   }
 
   @Override
