@@ -11,6 +11,7 @@ import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
@@ -27,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs VM imports end to end against any source provider and any target. Thread-safe: several
@@ -40,6 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  */
 public final class ImportEngine implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ImportEngine.class);
+
   private final ImportRun.Services services;
 
   @Inject
@@ -118,13 +123,51 @@ public final class ImportEngine implements AutoCloseable {
 
   /**
    * Removes what an import that no longer runs left behind, e.g. after its process was killed and
-   * its import deleted: files staged in scratch, its checkpoint, and what {@code target} created
-   * for it. What a killed process had created on the source (an export lease, a temporary volume)
-   * is not known here; providers' artifacts expire or carry the import's name.
+   * its import deleted: what the dead process's export still held on {@code source} (an export
+   * lease, a snapshot, a temporary volume, as its checkpoint lists them), files staged in scratch,
+   * its checkpoint, and what {@code target} created for it.
+   *
+   * @throws VmImportException the source could not be reached or could not remove them (the
+   *     checkpoint keeps them for another try), or the target could not remove its objects
+   */
+  public void discard(ImportRef ref, SourceSpec source, ImportTarget target) {
+    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+    List<SourceArtifact> leftovers = checkpoint.sourceArtifacts();
+    if (!leftovers.isEmpty()) {
+      try (SourceSession session = openSession(source)) {
+        services
+            .retrier()
+            .run(
+                "removing what an earlier run of "
+                    + ref
+                    + " left on the source ("
+                    + leftovers
+                    + ")",
+                () -> session.exporter().release(leftovers));
+      }
+      log.info("{}: removed what an earlier run left on the source: {}", ref, leftovers);
+      services.checkpoints().save(ref, checkpoint.withSourceArtifacts(List.of()));
+    }
+    discard(ref, target);
+  }
+
+  /**
+   * Removes what an import that no longer runs left behind, as {@link #discard(ImportRef,
+   * SourceSpec, ImportTarget)}, when its source cannot be reached any more: what its export still
+   * held there is logged, to be removed by hand.
    *
    * @throws VmImportException the target could not remove its objects
    */
   public void discard(ImportRef ref, ImportTarget target) {
+    List<SourceArtifact> leftovers =
+        services.checkpoints().load(ref).map(Checkpoint::sourceArtifacts).orElse(List.of());
+    if (!leftovers.isEmpty()) {
+      log.warn(
+          "{}: an earlier run left these on the source, and the source is not known here;"
+              + " remove them by hand: {}",
+          ref,
+          leftovers);
+    }
     target.discard(ref);
     services.checkpoints().delete(ref);
     Path scratch = ImportRun.scratchOf(services.config(), ref);

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.source.SourceArtifact;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +23,33 @@ class FileCheckpointStoreTest {
     new FileCheckpointStore(dir).save(ref, checkpoint);
 
     assertThat(new FileCheckpointStore(dir).load(ref)).contains(checkpoint);
+  }
+
+  @Test
+  void keepsWhatTheExportHoldsOnTheSourceInOrder() {
+    Checkpoint checkpoint =
+        Checkpoint.EMPTY.withSourceArtifacts(
+            List.of(
+                new SourceArtifact("snapshot", "s-1"),
+                new SourceArtifact("volume", "v-1"),
+                new SourceArtifact("image", "i-1")));
+    new FileCheckpointStore(dir).save(ref, checkpoint);
+
+    assertThat(new FileCheckpointStore(dir).load(ref).orElseThrow().sourceArtifacts())
+        .containsExactlyElementsOf(checkpoint.sourceArtifacts());
+  }
+
+  @Test
+  void readsAFileWrittenBeforeArtifactsWereKept() throws Exception {
+    FileCheckpointStore store = new FileCheckpointStore(dir);
+    Files.writeString(
+        store.file(ref),
+        "{\"disks\":{\"2000\":{\"diskKey\":\"2000\",\"path\":\"/out/d.qcow2\",\"sizeBytes\":7}}}");
+
+    Checkpoint loaded = store.load(ref).orElseThrow();
+
+    assertThat(loaded.disks()).containsOnlyKeys("2000");
+    assertThat(loaded.sourceArtifacts()).isEmpty();
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.vmimport.api.model.SourceNic;
 import io.vmimport.api.model.SourceRef;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.target.NetworkAttachment;
 import io.vmimport.api.target.TargetVm;
@@ -643,6 +644,79 @@ class ImportEngineTest {
     assertThat(source.calls).doesNotContain("begin", "powerOff", "shutdownGuest");
     assertThat(source.opens.get("2000").get()).isEqualTo(1);
     assertThat(source.opens.get("2001").get()).isEqualTo(1);
+  }
+
+  @Test
+  void whatAnExportHoldsOnTheSourceIsInTheCheckpointUntilItEnds() throws Exception {
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride =
+        disk ->
+            disk.key().equals("2000")
+                ? new EndlessStream(streaming)
+                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    ImportHandle handle = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+
+    // what a process that dies now leaves for the next one to remove
+    assertThat(checkpoints.load(REF).orElseThrow().sourceArtifacts())
+        .extracting(SourceArtifact::id)
+        .containsExactlyElementsOf(source.artifacts);
+
+    handle.cancel();
+    assertThatThrownBy(() -> handle.await(Duration.ofSeconds(30)))
+        .isInstanceOf(VmImportException.class);
+    assertThat(source.artifacts).isEmpty();
+    assertThat(checkpoints.load(REF)).as("a cancelled import keeps no checkpoint").isEmpty();
+  }
+
+  @Test
+  void anExportLeftOnTheSourceIsReleasedByTheNextRunBeforeItExports() throws IOException {
+    FileCheckpointStore store = new FileCheckpointStore(dir.resolve("state"));
+    engine.close();
+    engine = newEngine(config().maxParallelDisks(1).maxAttempts(1).build(), store);
+    source.abortFails = true;
+    source.streamOverride =
+        disk ->
+            disk.key().equals("2000")
+                ? new FailingStream(new IOException("host went away"))
+                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    VmImportException failure =
+        catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
+    assertThat(failure.getSuppressed()).as("the failed cleanup is reported").isNotEmpty();
+    List<String> held = List.copyOf(source.artifacts);
+    assertThat(held).hasSize(1);
+    assertThat(store.load(REF).orElseThrow().sourceArtifacts())
+        .containsExactly(new SourceArtifact("lease", held.get(0)));
+
+    source.abortFails = false;
+    source.streamOverride = null;
+    source.power = PowerState.ON;
+    source.calls.clear();
+    engine.close();
+    engine = newEngine(config().build(), store);
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(source.calls).startsWith("open", "release [lease " + held.get(0) + "]");
+    assertThat(source.artifacts).as("nothing left on the source").isEmpty();
+    assertThat(store.load(REF)).isEmpty();
+  }
+
+  @Test
+  void discardingAnImportThatNoLongerRunsReleasesWhatItsExportHeld() throws IOException {
+    source.abortFails = true;
+    source.streamOverride = disk -> new FailingStream(new IOException("host went away"));
+    engine.close();
+    engine = newEngine(config().maxAttempts(1).build(), checkpoints);
+    assertThatThrownBy(() -> run(spec().build())).isInstanceOf(VmImportException.class);
+    assertThat(source.artifacts).hasSize(1);
+
+    source.abortFails = false;
+    engine.discard(REF, SOURCE, target);
+
+    assertThat(source.artifacts).as("nothing left on the source").isEmpty();
+    assertThat(source.openSessions.get()).as("session closed").isZero();
+    assertThat(checkpoints.load(REF)).isEmpty();
   }
 
   @Test

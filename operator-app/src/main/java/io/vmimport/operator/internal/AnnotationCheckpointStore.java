@@ -1,5 +1,6 @@
 package io.vmimport.operator.internal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.core.Checkpoint;
 import io.vmimport.core.CheckpointStore;
 import io.vmimport.operator.crd.VirtualMachineImport;
@@ -19,7 +21,9 @@ import java.util.Optional;
 
 /**
  * Keeps an import's checkpoint (its finished disks) on the VirtualMachineImport itself, in the
- * annotation {@value #ANNOTATION}, so that a restarted operator does not export them again.
+ * annotation {@value #ANNOTATION}, so that a restarted operator does not export them again. The
+ * checkpoint also lists what a running export holds on the source, so that a process started after
+ * this one died removes it.
  *
  * <p>An annotation rather than a status field: a cluster may run with upstream's CRD, whose
  * structural schema would prune a status field it does not know; annotations are kept.
@@ -51,7 +55,7 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
       for (Checkpoint.FinishedDisk disk : stored.disks()) {
         disks.put(disk.diskKey(), disk);
       }
-      return Optional.of(new Checkpoint(disks));
+      return Optional.of(new Checkpoint(disks, stored.sourceArtifacts()));
     } catch (JsonProcessingException | RuntimeException e) {
       // a damaged checkpoint costs a re-export, never the import
       return Optional.empty();
@@ -61,7 +65,11 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
   @Override
   public void save(ImportRef ref, Checkpoint checkpoint) {
     try {
-      String json = JSON.writeValueAsString(new Stored(List.copyOf(checkpoint.disks().values())));
+      String json =
+          JSON.writeValueAsString(
+              new Stored(
+                  List.copyOf(checkpoint.disks().values()),
+                  checkpoint.sourceArtifacts().isEmpty() ? null : checkpoint.sourceArtifacts()));
       patch(ref, Map.of(ANNOTATION, json));
     } catch (JsonProcessingException e) {
       throw new VmImportException(ErrorCode.INTERNAL, "cannot write checkpoint of " + ref, e);
@@ -118,6 +126,7 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
         .withName(ref.name());
   }
 
-  /** The annotation's JSON. */
-  record Stored(List<Checkpoint.FinishedDisk> disks) {}
+  /** The annotation's JSON; {@code sourceArtifacts} only while an export holds some. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record Stored(List<Checkpoint.FinishedDisk> disks, List<SourceArtifact> sourceArtifacts) {}
 }

@@ -15,6 +15,7 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
@@ -277,6 +278,38 @@ class OpenstackCloudIT {
       assertThat(artifacts()).hasSizeGreaterThanOrEqualTo(before.size() + 3);
       export.abort();
       awaitArtifacts(before);
+    }
+  }
+
+  @Test
+  void whatADeadProcessLeftInTheCloudIsDeletedByTheNextSession() throws Exception {
+    List<SourceArtifact> leftovers;
+    Set<String> before;
+    try (SourceSession dying = provider.open(LocalOpenstackCloud.admin())) {
+      SourceVm vm = dying.inventory().describe(VmLocator.of("vm-bfv"));
+      powerOff(dying, vm);
+      before = artifacts();
+      ExportSession export = dying.exporter().begin(vm);
+      // the process dies with the snapshot, the volume and the image (still uploading) made
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      Preparation preparation = export.prepare(vm.disks().get(0));
+      while (!preparation.detail().contains("uploading") && System.nanoTime() < deadline) {
+        Thread.sleep(Math.min(1000, Math.max(10, preparation.retryAfter().toMillis())));
+        preparation = export.prepare(vm.disks().get(0));
+      }
+      leftovers = export.artifacts();
+    }
+    assertThat(leftovers)
+        .extracting(SourceArtifact::kind)
+        .as("oldest first")
+        .containsExactly("snapshot", "volume", "image");
+    assertThat(artifacts()).hasSize(before.size() + 3);
+
+    try (SourceSession next = provider.open(LocalOpenstackCloud.admin())) {
+      next.exporter().release(leftovers);
+      awaitArtifacts(before);
+      // what is gone already counts as released
+      next.exporter().release(leftovers);
     }
   }
 

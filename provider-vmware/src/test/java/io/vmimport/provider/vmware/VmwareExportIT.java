@@ -153,6 +153,28 @@ class VmwareExportIT {
     }
   }
 
+  /**
+   * Why the vSphere provider records no artifacts for a later process to release: an NFC lease
+   * belongs to the session that requested it (its id starts with {@code session[...]}); another
+   * session cannot see it, let alone abort it. vSphere itself ends a lease nobody reports progress
+   * on once its timeout passes.
+   */
+  @Test
+  void aLeaseBelongsToTheSessionThatRequestedIt() throws Exception {
+    try (SourceSession owner = open();
+        SourceSession other = open()) {
+      SourceVm vm = owner.inventory().describe(VcsimWorld.web01());
+      ExportSession export = owner.exporter().begin(vm);
+      awaitReady(export, vm.disks().get(0));
+      assertThat(((VmwareExportSession) export).lease().getVal()).startsWith("session[");
+
+      assertThat(leaseState(owner, export)).isEqualTo("ready");
+      assertThat(leaseState(other, export)).as("seen from another session").isEqualTo("gone");
+      assertThat(export.artifacts()).isEmpty();
+      export.abort();
+    }
+  }
+
   @Test
   void exportOfPoweredOnVmFailsSayingToPowerItOff() throws Exception {
     try (SourceSession session = open()) {

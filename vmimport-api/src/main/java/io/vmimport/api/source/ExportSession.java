@@ -1,6 +1,7 @@
 package io.vmimport.api.source;
 
 import io.vmimport.api.model.SourceDisk;
+import java.util.List;
 
 /**
  * One export of one VM's disks. Core drives it: for each disk it calls {@link #prepare} until ready
@@ -22,6 +23,17 @@ public interface ExportSession {
    * least every 30 s while transfers run (vSphere leases expire after minutes of silence).
    */
   default void keepAlive(int percentDone) {}
+
+  /**
+   * What this export has created on the source and not removed yet, oldest first. Core asks after
+   * {@link DiskExporter#begin} and after every {@link #prepare} step and keeps the answer in the
+   * import's checkpoint: if the process dies before {@link #complete} or {@link #abort}, the next
+   * run removes them with {@link DiskExporter#release}. A provider whose exports create nothing
+   * lasting keeps the default.
+   */
+  default List<SourceArtifact> artifacts() {
+    return List.of();
+  }
 
   /** Ends a successful export and removes every artifact it created on the source. */
   void complete();

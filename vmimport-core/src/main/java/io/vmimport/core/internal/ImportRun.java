@@ -16,6 +16,7 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
@@ -97,6 +98,8 @@ public final class ImportRun {
   private final CancelSignal cancel;
   private final Path scratch;
   private final Object checkpointLock = new Object();
+  // what the checkpoint lists as held on the source; guarded by checkpointLock
+  private List<SourceArtifact> recordedArtifacts = List.of();
   private ImportPhase phase = ImportPhase.NEW;
 
   public ImportRun(
@@ -162,6 +165,7 @@ public final class ImportRun {
     rejectErrors(specIssues);
     SourceProvider provider = services.providers().forKind(request.source().kind());
     try (SourceSession session = open(provider)) {
+      releaseLeftovers(session);
       rejectErrors(preflight(session));
       Checked checked = plan(session);
       rejectErrors(checked.issues());
@@ -292,6 +296,7 @@ public final class ImportRun {
         services
             .retrier()
             .call("starting export of " + source.name(), () -> session.exporter().begin(source));
+    recordArtifacts(export);
     long totalBytes = todo.stream().mapToLong(d -> d.source().capacityBytes()).sum();
     AtomicLong transferred = new AtomicLong();
     ScheduledFuture<?> keepAlive =
@@ -331,7 +336,45 @@ public final class ImportRun {
       keepAlive.cancel(false);
     }
     services.retrier().run("completing export of " + source.name(), export::complete);
+    recordArtifacts(export);
     return files;
+  }
+
+  /**
+   * Removes what the export of an earlier run left on the source: that process died before it could
+   * complete or abort its export (a run that ends, however it ends, removes its own).
+   */
+  private void releaseLeftovers(SourceSession session) {
+    List<SourceArtifact> leftovers =
+        services.checkpoints().load(ref).map(Checkpoint::sourceArtifacts).orElse(List.of());
+    if (leftovers.isEmpty()) {
+      return;
+    }
+    synchronized (checkpointLock) {
+      recordedArtifacts = leftovers;
+    }
+    log.info("{}: removing what an earlier run left on the source: {}", ref, leftovers);
+    services
+        .retrier()
+        .run(
+            "removing what an earlier run left on the source (" + leftovers + ")",
+            () -> session.exporter().release(leftovers));
+    recordArtifacts(List.of());
+  }
+
+  /** Keeps what the export holds on the source in the checkpoint, if it changed. */
+  private void recordArtifacts(ExportSession export) {
+    recordArtifacts(export.artifacts());
+  }
+
+  private void recordArtifacts(List<SourceArtifact> artifacts) {
+    synchronized (checkpointLock) {
+      if (!recordedArtifacts.equals(artifacts)) {
+        Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+        services.checkpoints().save(ref, checkpoint.withSourceArtifacts(artifacts));
+        recordedArtifacts = List.copyOf(artifacts);
+      }
+    }
   }
 
   private Path await(Future<Path> future) {
@@ -389,6 +432,12 @@ public final class ImportRun {
       warn("cleaning up the export on the source failed: " + cleanup.getMessage());
       failure.addSuppressed(cleanup);
     } finally {
+      // what abort could not remove stays recorded: the next run (or a discard) tries again
+      try {
+        recordArtifacts(export);
+      } catch (RuntimeException e) {
+        failure.addSuppressed(e);
+      }
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
@@ -439,8 +488,16 @@ public final class ImportRun {
     Instant deadline = services.time().now().plus(services.config().preparationTimeout());
     while (true) {
       checkCancelled();
-      Preparation preparation =
-          services.retrier().call("preparing " + disk.name(), () -> export.prepare(disk.source()));
+      Preparation preparation;
+      try {
+        preparation =
+            services
+                .retrier()
+                .call("preparing " + disk.name(), () -> export.prepare(disk.source()));
+      } finally {
+        // a step may have created something on the source, even when it then failed
+        recordArtifacts(export);
+      }
       if (preparation.isReady()) {
         return;
       }

@@ -14,6 +14,7 @@ import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
@@ -67,6 +68,9 @@ public final class FakeSource implements SourceProvider {
 
   public List<ValidationIssue> preflightIssues = List.of();
   public int pendingPreparations = 0;
+
+  /** Whether aborting an export fails (the lease stays), as a source that cannot be reached. */
+  public volatile boolean abortFails = false;
 
   /** Wraps a disk's stream, e.g. to block or fail midway. */
   public Function<SourceDisk, InputStream> streamOverride = null;
@@ -165,14 +169,23 @@ public final class FakeSource implements SourceProvider {
 
     @Override
     public DiskExporter exporter() {
-      return exportedVm -> {
-        calls.add("begin");
-        if (power != PowerState.OFF) {
-          throw new VmImportException(ErrorCode.INVALID_SPEC, "export needs the VM off");
+      return new DiskExporter() {
+        @Override
+        public ExportSession begin(SourceVm exportedVm) {
+          calls.add("begin");
+          if (power != PowerState.OFF) {
+            throw new VmImportException(ErrorCode.INVALID_SPEC, "export needs the VM off");
+          }
+          String lease = "lease-" + calls.size();
+          artifacts.add(lease);
+          return new Export(lease);
         }
-        String lease = "lease-" + calls.size();
-        artifacts.add(lease);
-        return new Export(lease);
+
+        @Override
+        public void release(List<SourceArtifact> leftovers) {
+          calls.add("release " + leftovers);
+          leftovers.forEach(artifact -> artifacts.remove(artifact.id()));
+        }
       };
     }
 
@@ -217,7 +230,15 @@ public final class FakeSource implements SourceProvider {
     @Override
     public void abort() {
       calls.add("abort");
+      if (abortFails) {
+        throw new VmImportException(ErrorCode.CLEANUP_FAILED, lease + " could not be aborted");
+      }
       artifacts.remove(lease);
+    }
+
+    @Override
+    public List<SourceArtifact> artifacts() {
+      return artifacts.contains(lease) ? List.of(new SourceArtifact("lease", lease)) : List.of();
     }
   }
 }

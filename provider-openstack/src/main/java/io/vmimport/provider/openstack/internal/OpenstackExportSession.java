@@ -10,6 +10,9 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
+import io.vmimport.provider.openstack.internal.CloudArtifacts.Artifact;
+import io.vmimport.provider.openstack.internal.CloudArtifacts.Type;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.openstack4j.api.Builders;
 import org.openstack4j.api.OSClient.OSClientV3;
-import org.openstack4j.model.common.ActionResponse;
 import org.openstack4j.model.image.ContainerFormat;
 import org.openstack4j.model.image.v2.Image;
 import org.openstack4j.model.storage.block.Volume;
@@ -42,13 +44,6 @@ final class OpenstackExportSession implements ExportSession {
   private static final Duration NEXT_STEP_NOW = Duration.ZERO;
   private static final Duration STATUS_POLL = Duration.ofSeconds(2);
 
-  /**
-   * How long cleanup waits for an artifact to leave a transitional state (Cinder refuses to delete
-   * a volume that is still uploading or a snapshot still creating). Cleanup is the last call of an
-   * export, so there is no later call to continue from.
-   */
-  private static final Duration CLEANUP_SETTLE_TIMEOUT = Duration.ofMinutes(3);
-
   private final CloudConnection cloud;
   private final SourceVm vm;
   private final String exportId = UUID.randomUUID().toString().substring(0, 8);
@@ -69,19 +64,6 @@ final class OpenstackExportSession implements ExportSession {
     VOLUME_READY,
     IMAGE_REQUESTED,
     READY
-  }
-
-  private enum ArtifactType {
-    SNAPSHOT,
-    VOLUME,
-    IMAGE
-  }
-
-  record Artifact(ArtifactType type, String id) {
-    @Override
-    public String toString() {
-      return type.name().toLowerCase(Locale.ROOT) + " " + id;
-    }
   }
 
   /** The state of one disk's preparation; guarded by its own monitor. */
@@ -128,7 +110,7 @@ final class OpenstackExportSession implements ExportSession {
                 "createImage of server " + vm.id() + " returned no image id (Location header)");
           }
           export.imageId = imageId;
-          artifacts.add(new Artifact(ArtifactType.IMAGE, imageId));
+          artifacts.add(new Artifact(Type.IMAGE, imageId));
           export.step = Step.IMAGE_REQUESTED;
           return Preparation.pending(STATUS_POLL, "image " + imageId + " of the root disk queued");
         }
@@ -143,7 +125,7 @@ final class OpenstackExportSession implements ExportSession {
                         .force(true)
                         .build());
         export.snapshotId = snapshot.getId();
-        artifacts.add(new Artifact(ArtifactType.SNAPSHOT, snapshot.getId()));
+        artifacts.add(new Artifact(Type.SNAPSHOT, snapshot.getId()));
         export.step = Step.SNAPSHOT_REQUESTED;
         return Preparation.pending(STATUS_POLL, "snapshot " + snapshot.getId() + " creating");
       }
@@ -169,7 +151,7 @@ final class OpenstackExportSession implements ExportSession {
                         .size(sizeGib)
                         .build());
         export.volumeId = volume.getId();
-        artifacts.add(new Artifact(ArtifactType.VOLUME, volume.getId()));
+        artifacts.add(new Artifact(Type.VOLUME, volume.getId()));
         export.step = Step.VOLUME_REQUESTED;
         return Preparation.pending(STATUS_POLL, "volume " + volume.getId() + " creating");
       }
@@ -199,7 +181,7 @@ final class OpenstackExportSession implements ExportSession {
               "Cinder accepted the upload of volume " + export.volumeId + " but named no image");
         }
         export.imageId = upload.getImageId();
-        artifacts.add(new Artifact(ArtifactType.IMAGE, upload.getImageId()));
+        artifacts.add(new Artifact(Type.IMAGE, upload.getImageId()));
         export.step = Step.IMAGE_REQUESTED;
         return Preparation.pending(
             cloud.settings().uploadImageRetryDelay(),
@@ -324,21 +306,17 @@ final class OpenstackExportSession implements ExportSession {
     cleanUp("abort");
   }
 
+  /** What this export made in the cloud and has not deleted yet, oldest first. */
+  @Override
+  public List<SourceArtifact> artifacts() {
+    return artifacts.stream().map(Artifact::toSource).toList();
+  }
+
   private void cleanUp(String why) {
     ended = true;
-    List<String> remaining = new ArrayList<>();
-    List<Artifact> created = new ArrayList<>(artifacts);
-    // newest first: the image before the volume it came from, the volume before its snapshot
-    for (int i = created.size() - 1; i >= 0; i--) {
-      Artifact artifact = created.get(i);
-      try {
-        delete(artifact);
-        artifacts.remove(artifact);
-      } catch (RuntimeException e) {
-        VmImportException failure = OpenstackErrors.translate(e, "delete " + artifact);
-        remaining.add(artifact + " (" + failure.getMessage() + ")");
-      }
-    }
+    Map<Artifact, String> remaining =
+        CloudArtifacts.deleteNewestFirst(cloud, new ArrayList<>(artifacts));
+    artifacts.removeIf(artifact -> !remaining.containsKey(artifact));
     if (!remaining.isEmpty()) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED,
@@ -347,74 +325,8 @@ final class OpenstackExportSession implements ExportSession {
               + " of the export of server '"
               + vm.name()
               + "' these remain in the source cloud; delete them by hand: "
-              + remaining);
+              + CloudArtifacts.describe(remaining));
     }
     LOG.debug("export {} of {} cleaned up after {}", exportId, vm.name(), why);
-  }
-
-  private void delete(Artifact artifact) {
-    awaitSettled(artifact);
-    OSClientV3 os = cloud.client();
-    ActionResponse response =
-        switch (artifact.type()) {
-          case SNAPSHOT -> os.blockStorage().snapshots().delete(artifact.id());
-          case VOLUME -> os.blockStorage().volumes().delete(artifact.id());
-          case IMAGE -> os.imagesV2().delete(artifact.id());
-        };
-    if (!response.isSuccess() && response.getCode() != 404) {
-      throw OpenstackErrors.fromStatus(
-          response.getCode(), response.getFault(), "delete " + artifact, null);
-    }
-  }
-
-  /** Waits (bounded) until Cinder/Glance accept a delete of the artifact. */
-  private void awaitSettled(Artifact artifact) {
-    long deadline = System.nanoTime() + CLEANUP_SETTLE_TIMEOUT.toNanos();
-    while (System.nanoTime() - deadline < 0) {
-      String status = statusOf(artifact);
-      if (status == null || !isTransitional(artifact.type(), status)) {
-        return;
-      }
-      try {
-        Thread.sleep(STATUS_POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new VmImportException(
-            ErrorCode.CLEANUP_FAILED, "interrupted while waiting to delete " + artifact, e);
-      }
-    }
-  }
-
-  private String statusOf(Artifact artifact) {
-    OSClientV3 os = cloud.client();
-    return switch (artifact.type()) {
-      case SNAPSHOT -> {
-        VolumeSnapshot snapshot = os.blockStorage().snapshots().get(artifact.id());
-        yield snapshot == null ? null : snapshot.getStatus().value();
-      }
-      case VOLUME -> {
-        Volume volume = os.blockStorage().volumes().get(artifact.id());
-        yield volume == null ? null : volume.getStatus().value();
-      }
-      case IMAGE -> {
-        Image image = os.imagesV2().get(artifact.id());
-        yield image == null ? null : image.getStatus().value();
-      }
-    };
-  }
-
-  private static boolean isTransitional(ArtifactType type, String status) {
-    String s = status.toLowerCase(Locale.ROOT);
-    return switch (type) {
-      case SNAPSHOT, VOLUME ->
-          s.equals("creating")
-              || s.equals("uploading")
-              || s.equals("downloading")
-              || s.equals("attaching")
-              || s.equals("detaching")
-              || s.equals("backing-up");
-      // a queued/saving image can be deleted; Glance stops the upload
-      case IMAGE -> false;
-    };
   }
 }

@@ -16,6 +16,7 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
 import io.vmimport.api.source.ValidationIssue;
@@ -398,6 +399,24 @@ public final class OpenstackSession
               + "; stop it first: exporting a running server is not supported");
     }
     return new OpenstackExportSession(cloud, vm);
+  }
+
+  /**
+   * Deletes the snapshots, volumes and images an export of a process that died left in the cloud,
+   * newest first; one already gone counts as deleted.
+   */
+  @Override
+  public void release(List<SourceArtifact> leftovers) {
+    List<CloudArtifacts.Artifact> created =
+        leftovers.stream().map(CloudArtifacts.Artifact::of).toList();
+    Map<CloudArtifacts.Artifact, String> remaining =
+        CloudArtifacts.deleteNewestFirst(cloud, created);
+    if (!remaining.isEmpty()) {
+      throw new VmImportException(
+          ErrorCode.CLEANUP_FAILED,
+          "these remain in the source cloud from an earlier export; delete them by hand: "
+              + CloudArtifacts.describe(remaining));
+    }
   }
 
   /** Image properties that describe the boot disk's virtual hardware. */
