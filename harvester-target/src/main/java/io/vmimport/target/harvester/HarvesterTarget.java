@@ -175,7 +175,7 @@ public final class HarvesterTarget implements ImportTarget {
       int attempt = attemptOf(image);
       lastAttempt = Math.max(lastAttempt, attempt);
       boolean deleting = image.getMetadata().getDeletionTimestamp() != null;
-      if (!deleting && usable(image)) {
+      if (!deleting && usable(image, file)) {
         if (current.isEmpty() || attempt > attemptOf(current.get())) {
           current = Optional.of(image);
         }
@@ -227,16 +227,30 @@ public final class HarvesterTarget implements ImportTarget {
 
   /**
    * Whether an existing image can still become (or is) ready: not failed, and while importing,
-   * downloading from a token this server still serves. After a restart of the process the tokens
-   * are gone, so a pending image would only fail later: replace it now.
+   * downloading from a token this server serves. After a restart of the process the tokens are
+   * gone; the image's own URL is served again when it names {@code file} under this server's base
+   * (a stable Service address), else the image would only fail later: it is replaced.
    */
-  private boolean usable(GenericKubernetesResource image) {
+  private boolean usable(GenericKubernetesResource image, Path file) {
     TargetStatus.State state = imageState(image).state();
     if (state == TargetStatus.State.READY) {
       return true;
     }
-    return state == TargetStatus.State.PENDING
-        && urlOf(image).flatMap(ImageServer::tokenOf).map(imageServer::serves).orElse(false);
+    if (state != TargetStatus.State.PENDING) {
+      return false;
+    }
+    Optional<String> url = urlOf(image);
+    if (url.flatMap(ImageServer::tokenOf).map(imageServer::serves).orElse(false)) {
+      return true;
+    }
+    boolean adopted = url.map(u -> imageServer.adopt(u, file)).orElse(false);
+    if (adopted) {
+      log.info(
+          "serving {} again for VirtualMachineImage {} after a restart",
+          file.getFileName(),
+          image.getMetadata().getName());
+    }
+    return adopted;
   }
 
   private static PublishedImage published(TargetDisk disk, GenericKubernetesResource image) {

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class ImageServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ImageServer.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  // 32 random bytes, base64url without padding: what register() hands out
+  private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
 
   private final Map<String, Path> files = new ConcurrentHashMap<>();
   private final EventLoopGroup boss;
@@ -126,6 +129,30 @@ public final class ImageServer implements AutoCloseable {
     } catch (java.net.MalformedURLException e) {
       throw new IllegalStateException("bad advertised base URI " + baseUri, e);
     }
+  }
+
+  /**
+   * Serves {@code file} again under the token of {@code url}, a URL that this server's process
+   * handed out before it restarted, so that the image downloading from it (Harvester retries a
+   * broken download) still gets its bytes. Taken only when {@code url} lies under this server's
+   * advertised base and names {@code file}; the token stays the secret it was.
+   *
+   * @return whether {@code url} is served again
+   */
+  public boolean adopt(String url, Path file) {
+    requireNonNull(url, "url is null");
+    requireNonNull(file, "file is null");
+    String base = baseUri.toString().endsWith("/") ? baseUri.toString() : baseUri + "/";
+    String fileName = URLEncoder.encode(file.getFileName().toString(), StandardCharsets.UTF_8);
+    if (!url.startsWith(base) || !Files.isRegularFile(file)) {
+      return false;
+    }
+    String[] rest = url.substring(base.length()).split("/");
+    if (rest.length != 2 || !rest[1].equals(fileName) || !TOKEN.matcher(rest[0]).matches()) {
+      return false;
+    }
+    Path served = files.putIfAbsent(rest[0], file);
+    return served == null || served.equals(file);
   }
 
   /** The token inside a URL this server returned, if it is one. */

@@ -17,6 +17,7 @@ import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
 import io.vmimport.target.harvester.internal.KubeCalls;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -307,6 +308,30 @@ class HarvesterTargetIT {
         client.genericKubernetesResources(KubeCalls.VMS).inNamespace(NS).withName(vm.name()).get();
     Crds.assertValid(Crds.VIRTUAL_MACHINES, machine);
     assertThat(client.getKubernetesSerialization().asJson(machine)).contains(retry.imageName());
+  }
+
+  @Test
+  void afterARestartAtTheSameAddressAnImageStillDownloadingKeepsItsUrl() throws Exception {
+    TargetVm vm = TestVms.webServer(NS, "import-same-address", Optional.of("lvm"));
+    images.hold("disk-0");
+    TargetDisk disk = vm.disks().get(0);
+    PublishedImage before = target.publish(vm, disk, writeDisk(vm, disk, 11));
+    assertThat(target.imageStatus(vm, before).state()).isEqualTo(TargetStatus.State.PENDING);
+
+    // the process restarts behind the same address (in a cluster: the same Service)
+    int port = imageServer.port();
+    imageServer.close();
+    imageServer =
+        ImageServer.start(
+            new ImageServerConfig(
+                new InetSocketAddress("127.0.0.1", port), Optional.empty(), Optional.empty()));
+    target = new HarvesterTarget(client, imageServer, scratch);
+    PublishedImage after = target.publish(vm, disk, diskFiles.get("disk-0"));
+    images.release("disk-0");
+
+    assertThat(after).as("the same image, the same URL").isEqualTo(before);
+    assertThat(imagesOf("disk-0")).hasSize(1);
+    assertThat(awaitImage(vm, after)).isEqualTo(TargetStatus.ready());
   }
 
   @Test

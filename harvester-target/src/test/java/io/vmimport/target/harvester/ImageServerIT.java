@@ -154,6 +154,29 @@ class ImageServerIT {
   }
 
   @Test
+  void aUrlFromBeforeARestartIsServedAgainOnlyForItsOwnFileAndAddress() throws Exception {
+    Path other = sparseDisk(dir.resolve("disk-1.qcow2"), 4 << 20, 2);
+    String url = server.register(disk).toString();
+    String token = ImageServer.tokenOf(url).orElseThrow();
+    server.withdraw(token); // what a restart forgets
+    String base = "http://127.0.0.1:" + server.port() + "/";
+
+    assertThat(server.adopt(url, other)).as("another file").isFalse();
+    assertThat(server.adopt(url.replace("127.0.0.1", "10.0.0.1"), disk))
+        .as("another server's address")
+        .isFalse();
+    assertThat(server.adopt(base + "short/" + disk.getFileName(), disk))
+        .as("not a token this server hands out")
+        .isFalse();
+    assertThat(get(URI.create(url)).statusCode()).isEqualTo(404);
+
+    assertThat(server.adopt(url, disk)).isTrue();
+    HttpResponse<byte[]> response = get(URI.create(url));
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo(Files.readAllBytes(disk));
+  }
+
+  @Test
   void concurrentFullDownloadsAllGetTheWholeFile() throws Exception {
     Path other = sparseDisk(dir.resolve("disk-1.qcow2"), 32L << 20, 7);
     String expectedDisk = sha256(Files.newInputStream(disk));
