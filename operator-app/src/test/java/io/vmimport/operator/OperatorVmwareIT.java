@@ -407,6 +407,51 @@ class OperatorVmwareIT {
   }
 
   @Test
+  void queuedImportsStartInTheOrderTheyWereCreated() throws Exception {
+    operator.close();
+    operator = cluster.startOperator(Optional.empty(), 1);
+    List<String> vms = List.of("q1", "q2", "q3");
+    for (int i = 0; i < vms.size(); i++) {
+      Path raw = dir.resolve(vms.get(i) + ".raw");
+      writeRandom(raw, 1 << 20, 64 << 10, 20 + i);
+      vcsim.addVm(vms.get(i), raw);
+    }
+    cluster.harvester.holdImages();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("first"));
+    cluster.awaitStatus("first", "diskImageSubmitted");
+    List<String> started = cluster.recordStarts();
+
+    // created a second apart (creation times have seconds), named against their order
+    List<String> imports = List.of("z-import", "y-import", "x-import");
+    for (int i = 0; i < imports.size(); i++) {
+      VirtualMachineImport vmi =
+          TestCluster.importOf(imports.get(i), "VmwareSource", "vcsim", vms.get(i), null);
+      vmi.getSpec().folder = "Migrate";
+      cluster.apply(vmi);
+      VirtualMachineImport queued = cluster.await(imports.get(i), OperatorVmwareIT::isQueued);
+      assertThat(condition(queued.getStatus().importConditions, "Progress").message)
+          .contains("1 import(s) are running");
+      TimeUnit.MILLISECONDS.sleep(1100);
+    }
+    cluster.harvester.releaseImages();
+
+    for (String name : imports) {
+      cluster.awaitStatus(name, "virtualMachineRunning");
+    }
+    assertThat(started).filteredOn(imports::contains).containsExactlyElementsOf(imports);
+  }
+
+  private static boolean isQueued(VirtualMachineImport vmi) {
+    if (vmi.getStatus() == null || vmi.getStatus().importConditions == null) {
+      return false;
+    }
+    return vmi.getStatus().importConditions.stream()
+        .anyMatch(c -> "Progress".equals(c.type) && "Queued".equals(c.reason));
+  }
+
+  @Test
   void aFailedImportStaysFailedWithItsReason() throws Exception {
     applySecret(vcsim.sourceWithCa());
     applySource();

@@ -108,11 +108,15 @@ final class TestCluster implements AutoCloseable {
 
   /** An operator on this cluster, scratch in the test's directory; leader election when given. */
   VmImportOperator startOperator(Optional<String> leaseNamespace) {
+    return startOperator(leaseNamespace, 2);
+  }
+
+  VmImportOperator startOperator(Optional<String> leaseNamespace, int maxConcurrentImports) {
     return VmImportOperator.start(
         new OperatorConfig(
             Set.of(),
             dir.resolve("scratch"),
-            2,
+            maxConcurrentImports,
             2,
             new InetSocketAddress("127.0.0.1", 0),
             Optional.empty(),
@@ -195,6 +199,29 @@ final class TestCluster implements AutoCloseable {
                   public void onClose(WatcherException cause) {}
                 }));
     return statuses;
+  }
+
+  /** The names of imports in the order their runs began (their first {@code importStatus}). */
+  List<String> recordStarts() {
+    List<String> started = Collections.synchronizedList(new ArrayList<>());
+    watches.add(
+        client
+            .resources(VirtualMachineImport.class)
+            .inNamespace(NS)
+            .watch(
+                new Watcher<>() {
+                  @Override
+                  public void eventReceived(Action action, VirtualMachineImport resource) {
+                    String name = resource.getMetadata().getName();
+                    if (!importStatus(resource).isEmpty() && !started.contains(name)) {
+                      started.add(name);
+                    }
+                  }
+
+                  @Override
+                  public void onClose(WatcherException cause) {}
+                }));
+    return started;
   }
 
   static List<String> distinctInOrder(List<String> values) {

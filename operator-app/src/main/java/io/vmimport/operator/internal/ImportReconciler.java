@@ -27,9 +27,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -134,12 +136,7 @@ public final class ImportReconciler
                   + spec.sourceCluster().kind()
                   + "' is not a source kind; use VmwareSource, OpenstackSource or OvaSource"));
     }
-    CustomResource<?, SourceStatus> source =
-        client
-            .resources(kind)
-            .inNamespace(spec.sourceCluster().namespace())
-            .withName(spec.sourceCluster().name())
-            .get();
+    CustomResource<?, SourceStatus> source = findSource(kind, spec);
     String sourceName =
         spec.sourceCluster().kind()
             + " "
@@ -159,9 +156,12 @@ public final class ImportReconciler
     } catch (VmImportException e) {
       return waitFor(vmi, "SourceNotReady", e.getMessage());
     }
-    // reconciles of different imports run concurrently: count and start as one step
+    // reconciles of different imports run concurrently: count and start as one step. Imports
+    // queued before this one go first (a free slot waits for the oldest's next look, at most
+    // the wait interval), so that imports start in the order they were created.
+    long ahead = queuedAhead(vmi, context);
     synchronized (running) {
-      if (running.size() < settings.maxConcurrentImports()) {
+      if (running.size() + ahead < settings.maxConcurrentImports()) {
         start(vmi, new ImportRequest(ref, spec, sourceSpec));
         return UpdateControl.noUpdate();
       }
@@ -169,7 +169,41 @@ public final class ImportReconciler
     return waitFor(
         vmi,
         "Queued",
-        settings.maxConcurrentImports() + " import(s) are running, the most allowed at once");
+        settings.maxConcurrentImports()
+            + " import(s) are running, the most allowed at once"
+            + (ahead > 0 ? "; " + ahead + " queued before this one" : ""));
+  }
+
+  /** Imports waiting for a slot that were created before {@code vmi} (oldest first wins). */
+  private long queuedAhead(VirtualMachineImport vmi, Context<VirtualMachineImport> context) {
+    return context
+        .getPrimaryCache()
+        .list()
+        .filter(other -> !other.getMetadata().getUid().equals(vmi.getMetadata().getUid()))
+        .filter(other -> !running.containsKey(other.getMetadata().getUid()))
+        .filter(other -> other.getMetadata().getDeletionTimestamp() == null)
+        .filter(
+            other ->
+                other.getStatus() != null
+                    && "Queued".equals(waitingReason(other.getStatus()))
+                    && !phaseOf(other).terminal())
+        .filter(other -> QUEUE_ORDER.compare(other, vmi) < 0)
+        .count();
+  }
+
+  /** Creation time, then namespace and name for imports created in the same second. */
+  private static final Comparator<VirtualMachineImport> QUEUE_ORDER =
+      Comparator.comparing(
+              (VirtualMachineImport v) -> createdAt(v.getMetadata().getCreationTimestamp()))
+          .thenComparing(v -> v.getMetadata().getNamespace())
+          .thenComparing(v -> v.getMetadata().getName());
+
+  private static Instant createdAt(String timestamp) {
+    try {
+      return timestamp == null ? Instant.MAX : Instant.parse(timestamp);
+    } catch (java.time.format.DateTimeParseException e) {
+      return Instant.MAX;
+    }
   }
 
   private void start(VirtualMachineImport vmi, ImportRequest request) {
@@ -227,7 +261,7 @@ public final class ImportReconciler
     if (phase != ImportPhase.VM_RUNNING && phase != ImportPhase.NEW) {
       // not running here (e.g. this process restarted): remove what an earlier run left
       try {
-        engine.discard(ImportSpecs.ref(vmi), target);
+        discard(vmi);
       } catch (VmImportException e) {
         log.warn("{}: cleaning up after delete failed: {}", ImportSpecs.ref(vmi), e.getMessage());
         return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
@@ -235,6 +269,55 @@ public final class ImportReconciler
     }
     metrics.observe(uid, null);
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * Removes what an earlier run of {@code vmi} left: on its source too while the source and its
+   * Secret can still be read. When they cannot, or the source refuses for good, what remains there
+   * is named in a Warning event (to be removed by hand) and the rest is removed anyway, so that
+   * deleting the import is never blocked by a source that is gone.
+   */
+  private void discard(VirtualMachineImport vmi) {
+    ImportRef ref = ImportSpecs.ref(vmi);
+    Optional<SourceSpec> source = resolvableSource(vmi);
+    if (source.isPresent()) {
+      try {
+        engine.discard(ref, source.get(), target);
+        return;
+      } catch (VmImportException e) {
+        if (e.retryable()) {
+          throw e;
+        }
+        events.warning(
+            vmi,
+            "SourceCleanupFailed",
+            "could not remove what an earlier run left on the source: " + e.getMessage());
+      }
+    }
+    engine.discard(ref, target);
+  }
+
+  /** The import's source with its credentials, if both can still be read. */
+  private Optional<SourceSpec> resolvableSource(VirtualMachineImport vmi) {
+    try {
+      ImportSpec spec = ImportSpecs.from(vmi);
+      Class<? extends CustomResource<?, SourceStatus>> kind =
+          SOURCES.get(spec.sourceCluster().kind().toLowerCase(Locale.ROOT));
+      CustomResource<?, SourceStatus> source = kind == null ? null : findSource(kind, spec);
+      return source == null ? Optional.empty() : Optional.of(resolver.resolve(source));
+    } catch (VmImportException e) {
+      log.info("{}: its source cannot be read: {}", ImportSpecs.ref(vmi), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private CustomResource<?, SourceStatus> findSource(
+      Class<? extends CustomResource<?, SourceStatus>> kind, ImportSpec spec) {
+    return client
+        .resources(kind)
+        .inNamespace(spec.sourceCluster().namespace())
+        .withName(spec.sourceCluster().name())
+        .get();
   }
 
   /**
