@@ -509,11 +509,7 @@ class ImportEngineTest {
 
   @Test
   void aFailedTransferAbortsTheExportAndLeavesNothingOnTheSource() throws IOException {
-    source.streamOverride =
-        disk ->
-            disk.key().equals("2000")
-                ? new FailingStream(new IOException("connection reset by peer"))
-                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    disk2000Streams(() -> new FailingStream(new IOException("connection reset by peer")));
 
     VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
 
@@ -554,11 +550,7 @@ class ImportEngineTest {
   @Test
   void suspendReleasesTheSourceKeepsFinishedDisksAndTheNextRunContinues() throws Exception {
     CountDownLatch streaming = new CountDownLatch(1);
-    source.streamOverride =
-        disk ->
-            disk.key().equals("2000")
-                ? new EndlessStream(streaming)
-                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    disk2000Streams(() -> new EndlessStream(streaming));
     engine.close();
     engine = newEngine(config().maxParallelDisks(2).build(), checkpoints);
 
@@ -593,11 +585,7 @@ class ImportEngineTest {
     FileCheckpointStore store = new FileCheckpointStore(dir.resolve("state"));
     engine.close();
     engine = newEngine(config().maxParallelDisks(1).maxAttempts(1).build(), store);
-    source.streamOverride =
-        disk ->
-            disk.key().equals("2000")
-                ? new FailingStream(new IOException("host went away"))
-                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    disk2000Streams(() -> new FailingStream(new IOException("host went away")));
     assertThatThrownBy(() -> run(spec().build())).isInstanceOf(VmImportException.class);
     assertThat(source.opens.get("2001").get()).isEqualTo(1);
 
@@ -649,11 +637,7 @@ class ImportEngineTest {
   @Test
   void whatAnExportHoldsOnTheSourceIsInTheCheckpointUntilItEnds() throws Exception {
     CountDownLatch streaming = new CountDownLatch(1);
-    source.streamOverride =
-        disk ->
-            disk.key().equals("2000")
-                ? new EndlessStream(streaming)
-                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    disk2000Streams(() -> new EndlessStream(streaming));
     ImportHandle handle = engine.start(request(spec().build()), target, listener);
     assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
 
@@ -675,11 +659,7 @@ class ImportEngineTest {
     engine.close();
     engine = newEngine(config().maxParallelDisks(1).maxAttempts(1).build(), store);
     source.abortFails = true;
-    source.streamOverride =
-        disk ->
-            disk.key().equals("2000")
-                ? new FailingStream(new IOException("host went away"))
-                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
+    disk2000Streams(() -> new FailingStream(new IOException("host went away")));
     VmImportException failure =
         catchThrowableOfType(VmImportException.class, () -> run(spec().build()));
     assertThat(failure.getSuppressed()).as("the failed cleanup is reported").isNotEmpty();
@@ -722,6 +702,15 @@ class ImportEngineTest {
   @Test
   void targetVmNameIsASanitisedLabel() {
     assertThat(run(spec().build()).vm().name()).matches("web-server-01-[0-9a-f]{8}");
+  }
+
+  /** Disk 2000 streams what {@code stream} makes (to fail or block it); the others their bytes. */
+  private void disk2000Streams(java.util.function.Supplier<java.io.InputStream> stream) {
+    source.streamOverride =
+        disk ->
+            disk.key().equals("2000")
+                ? stream.get()
+                : new java.io.ByteArrayInputStream(source.diskContent.get(disk.key()));
   }
 
   private static List<Path> leftoverFiles(Path root) throws IOException {
