@@ -273,9 +273,9 @@ public final class ImportReconciler
 
   /**
    * Removes what an earlier run of {@code vmi} left: on its source too while the source and its
-   * Secret can still be read. When they cannot, or the source refuses for good, what remains there
-   * is named in a Warning event (to be removed by hand) and the rest is removed anyway, so that
-   * deleting the import is never blocked by a source that is gone.
+   * Secret can still be read. When they cannot, what remains on the source is logged (to be removed
+   * by hand); when the source refuses for good, a Warning event says what remains. Either way the
+   * rest is removed, so that deleting the import is never blocked by a source that is gone.
    */
   private void discard(VirtualMachineImport vmi) {
     ImportRef ref = ImportSpecs.ref(vmi);

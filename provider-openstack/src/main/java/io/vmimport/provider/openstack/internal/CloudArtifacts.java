@@ -91,7 +91,7 @@ final class CloudArtifacts {
     return String.join(", ", parts);
   }
 
-  static void delete(CloudConnection cloud, Artifact artifact) {
+  private static void delete(CloudConnection cloud, Artifact artifact) {
     awaitSettled(cloud, artifact);
     OSClientV3 os = cloud.client();
     ActionResponse response =
