@@ -1,5 +1,6 @@
 package io.vmimport.operator.internal;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.source.ValidationIssue;
@@ -79,6 +81,8 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
     InformerEventSourceConfiguration<Secret> secrets =
         InformerEventSourceConfiguration.from(Secret.class, type)
             .withName(type.getSimpleName() + "-secrets")
+            // only a change is needed from here; the check reads the Secret itself
+            .withItemStore(new TransformingItemStore<>(SourceReconciler::withoutData))
             .withSecondaryToPrimaryMapper(
                 secret -> {
                   String ref =
@@ -101,6 +105,27 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
                 })
             .build();
     return List.of(new InformerEventSource<>(secrets, context));
+  }
+
+  /**
+   * What the Secret cache keeps of a Secret: its name and version, not its keys and values. The
+   * informer sees every Secret of the watched namespaces (a Secret has no field a watch could
+   * select on); holding all their data (and kubectl's last-applied annotation, which repeats it) in
+   * memory would be wasteful and needlessly exposed. A new object, not the informer's own one
+   * trimmed: trimming that one in place kept Secret changes from reaching the sources.
+   */
+  static Secret withoutData(Secret secret) {
+    Secret kept = new Secret();
+    kept.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(secret.getMetadata().getName())
+            .withNamespace(secret.getMetadata().getNamespace())
+            .withUid(secret.getMetadata().getUid())
+            .withResourceVersion(secret.getMetadata().getResourceVersion())
+            .withLabels(secret.getMetadata().getLabels())
+            .build());
+    kept.setType(secret.getType());
+    return kept;
   }
 
   @Override
