@@ -461,6 +461,25 @@ EOF
   say "catalog bootstrapped"
 }
 
+# cinder-volume reports "up" before the scheduler has its capabilities (sent about once a minute);
+# a volume requested in between ends in "error" (No weighed backend found). Probe until one works.
+await_volume_scheduling() {
+  local i n status
+  for i in $(seq 1 12); do
+    openstack volume create --size 1 "osci-probe-$i" >/dev/null 2>&1
+    status=
+    for n in $(seq 1 30); do
+      status=$(openstack volume show "osci-probe-$i" -f value -c status 2>/dev/null)
+      if [ "$status" = available ] || [ "$status" = error ]; then break; fi
+      sleep 1
+    done
+    openstack volume delete "osci-probe-$i" >/dev/null 2>&1
+    if [ "$status" = available ]; then say "cinder scheduler places volumes"; return 0; fi
+    sleep 10
+  done
+  echo "TIMEOUT waiting for the cinder scheduler to place a volume; logs in $LOG" >&2; exit 1
+}
+
 poll() { # description timeout_s command... : retry command until it succeeds
   local what=$1 t=$2 i; shift 2
   for i in $(seq 1 "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done
@@ -472,6 +491,7 @@ wait_compute() {
   nova-manage cell_v2 discover_hosts --verbose > "$LOG/discover-hosts.log" 2>&1
   poll "hypervisor $NOVA_HOST" 60 sh -c "openstack hypervisor list -f value -c 'Hypervisor Hostname' -c State | grep -q '$NOVA_HOST up'"
   poll "cinder-volume service" 120 sh -c "openstack volume service list -f value -c Binary -c State | grep -q 'cinder-volume up'"
+  await_volume_scheduling
   say "nova-compute + cinder-volume registered"
 }
 
