@@ -131,22 +131,10 @@ public final class ImportEngine implements AutoCloseable {
    *     checkpoint keeps them for another try), or the target could not remove its objects
    */
   public void discard(ImportRef ref, SourceSpec source, ImportTarget target) {
-    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
-    List<SourceArtifact> leftovers = checkpoint.sourceArtifacts();
-    if (!leftovers.isEmpty()) {
+    if (!ImportRun.leftovers(services, ref).isEmpty()) {
       try (SourceSession session = openSession(source)) {
-        services
-            .retrier()
-            .run(
-                "removing what an earlier run of "
-                    + ref
-                    + " left on the source ("
-                    + leftovers
-                    + ")",
-                () -> session.exporter().release(leftovers));
+        ImportRun.releaseLeftovers(services, ref, session);
       }
-      log.info("{}: removed what an earlier run left on the source: {}", ref, leftovers);
-      services.checkpoints().save(ref, checkpoint.withSourceArtifacts(List.of()));
     }
     discard(ref, target);
   }
@@ -159,8 +147,7 @@ public final class ImportEngine implements AutoCloseable {
    * @throws VmImportException the target could not remove its objects
    */
   public void discard(ImportRef ref, ImportTarget target) {
-    List<SourceArtifact> leftovers =
-        services.checkpoints().load(ref).map(Checkpoint::sourceArtifacts).orElse(List.of());
+    List<SourceArtifact> leftovers = ImportRun.leftovers(services, ref);
     if (!leftovers.isEmpty()) {
       log.warn(
           "{}: an earlier run left these on the source, and the source is not known here;"

@@ -345,21 +345,36 @@ public final class ImportRun {
    * complete or abort its export (a run that ends, however it ends, removes its own).
    */
   private void releaseLeftovers(SourceSession session) {
-    List<SourceArtifact> leftovers =
-        services.checkpoints().load(ref).map(Checkpoint::sourceArtifacts).orElse(List.of());
+    synchronized (checkpointLock) {
+      releaseLeftovers(services, ref, session);
+      recordedArtifacts = List.of();
+    }
+  }
+
+  /** What the export of an earlier run of an import left on the source, by its checkpoint. */
+  public static List<SourceArtifact> leftovers(Services services, ImportRef ref) {
+    return services.checkpoints().load(ref).map(Checkpoint::sourceArtifacts).orElse(List.of());
+  }
+
+  /**
+   * Hands what an earlier run left on the source ({@link #leftovers}) to the source to delete, then
+   * clears it from the checkpoint.
+   *
+   * @throws VmImportException the source could not delete them; they stay recorded
+   */
+  public static void releaseLeftovers(Services services, ImportRef ref, SourceSession session) {
+    List<SourceArtifact> leftovers = leftovers(services, ref);
     if (leftovers.isEmpty()) {
       return;
-    }
-    synchronized (checkpointLock) {
-      recordedArtifacts = leftovers;
     }
     log.info("{}: removing what an earlier run left on the source: {}", ref, leftovers);
     services
         .retrier()
         .run(
-            "removing what an earlier run left on the source (" + leftovers + ")",
+            "removing what an earlier run of " + ref + " left on the source (" + leftovers + ")",
             () -> session.exporter().release(leftovers));
-    recordArtifacts(List.of());
+    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+    services.checkpoints().save(ref, checkpoint.withSourceArtifacts(List.of()));
   }
 
   /** Keeps what the export holds on the source in the checkpoint, if it changed. */
