@@ -510,18 +510,51 @@ demo_resources() {
   say "flavor/network/image created"
 }
 
+# A demo volume that is usable (available or in-use): created from the image when missing, and
+# deleted and created again when an earlier start left it in "error" (state survives stop/start).
+demo_volume() { # name (in the project of the sourced openrc)
+  local name=$1 attempt n status
+  for attempt in 1 2 3; do
+    status=$(openstack volume show "$name" -f value -c status 2>/dev/null || true)
+    case "$status" in
+      available|in-use) return 0 ;;
+      error*) say "volume $name is in $status: deleting it and creating it again"
+              openstack volume delete --force "$name" >/dev/null
+              poll "volume $name deleted" 60 sh -c "! openstack volume show '$name' >/dev/null 2>&1" ;;
+      "") openstack volume create --size 1 --image cirros-fake "$name" >/dev/null ;;
+    esac
+    for n in $(seq 1 120); do
+      status=$(openstack volume show "$name" -f value -c status 2>/dev/null || true)
+      case "$status" in available|in-use|error*) break ;; esac
+      sleep 1
+    done
+    case "$status" in available|in-use) return 0 ;; esac
+  done
+  echo "volume $name is not usable (status '$status'); logs in $LOG" >&2; exit 1
+}
+
+# A demo server that is ACTIVE: created when missing, created again when an earlier start left it
+# in ERROR.
+demo_server() { # name create-args...
+  local name=$1 status; shift
+  status=$(openstack server show "$name" -f value -c status 2>/dev/null || true)
+  if [ "$status" = ERROR ]; then
+    say "server $name is in ERROR: deleting it and creating it again"
+    openstack server delete --wait "$name" >/dev/null
+    status=
+  fi
+  [ -n "$status" ] || openstack server create "$@" --wait "$name" >/dev/null
+}
+
 demo_servers() {
   # vm-eph : image-backed server + 1 attached data volume (created from the image)
   # vm-bfv : boot-from-volume server (root volume created from the image)
   . "$OSCI_DIR/admin-openrc"
-  openstack volume show data1 >/dev/null 2>&1 || openstack volume create --size 1 --image cirros-fake data1 >/dev/null
-  openstack server show vm-eph >/dev/null 2>&1 || \
-    openstack server create --flavor m1.small --image cirros-fake --network private --wait vm-eph >/dev/null
-  poll "volume data1 available or attached" 120 sh -c "openstack volume show data1 -f value -c status | grep -qxE 'available|in-use'"
+  demo_server vm-eph --flavor m1.small --image cirros-fake --network private
+  demo_volume data1
   # idempotent (the project's ITs run 'demo' after every 'start'): attach only when not attached yet
   openstack volume show data1 -f value -c status | grep -qx in-use || openstack server add volume vm-eph data1
-  openstack server show vm-bfv >/dev/null 2>&1 || \
-    openstack server create --flavor m1.small --image cirros-fake --boot-from-volume 1 --network private --wait vm-bfv >/dev/null
+  demo_server vm-bfv --flavor m1.small --image cirros-fake --boot-from-volume 1 --network private
   poll "volume data1 in-use" 60 sh -c "openstack volume show data1 -f value -c status | grep -qx in-use"
   # non-admin user in a non-default domain: domain acme / project imports / user importer (member)
   openstack domain show acme >/dev/null 2>&1 || openstack domain create acme >/dev/null
@@ -541,10 +574,8 @@ export OS_IDENTITY_API_VERSION=3
 export OS_VOLUME_API_VERSION=3
 EOF
   ( . "$OSCI_DIR/importer-openrc"
-    openstack volume show udata >/dev/null 2>&1 || openstack volume create --size 1 --image cirros-fake udata >/dev/null
-    openstack server show vm-user >/dev/null 2>&1 || \
-      openstack server create --flavor m1.small --image cirros-fake --network private --wait vm-user >/dev/null
-    poll "volume udata available or attached" 120 sh -c "openstack volume show udata -f value -c status | grep -qxE 'available|in-use'"
+    demo_server vm-user --flavor m1.small --image cirros-fake --network private
+    demo_volume udata
     openstack volume show udata -f value -c status | grep -qx in-use || openstack server add volume vm-user udata )
   openstack server list --all-projects
   say "demo servers created"
