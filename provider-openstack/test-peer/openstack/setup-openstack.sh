@@ -226,7 +226,8 @@ EOF
 bind_host = $HOST_IP
 bind_port = 9696
 core_plugin = ml2
-service_plugins =
+# segments: ports get ip_allocation, so Nova accepts an unaddressed port (fixed_ips: [])
+service_plugins = segments
 auth_strategy = keystone
 transport_url = $RABBIT
 notify_nova_on_port_status_changes = true

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.Firmware;
+import io.vmimport.api.model.NicModel;
 import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceNic;
@@ -30,6 +32,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -388,6 +391,124 @@ class OpenstackCloudIT {
       for (String port : ports) {
         runQuietlyLogged("port", "delete", port);
       }
+    }
+  }
+
+  @Test
+  void nicsKeepTheOrderOfTheirNetworksAndIncludePortsWithoutAnAddress() throws IOException {
+    // the server's first NIC is on the second network; a hash map of network names (openstack4j's)
+    // would put "private" first. Its third port has no fixed IP, so Nova's addresses omit it.
+    String network = "vmimport-it-b";
+    String server = "vm-networks-it";
+    List<String> macs = List.of("fa:16:3e:00:bb:01", "fa:16:3e:00:bb:02", "fa:16:3e:00:bb:03");
+    List<String> ports = new java.util.ArrayList<>();
+    try {
+      openstack("network", "create", network, "-f", "value", "-c", "id");
+      openstack("subnet", "create", "--network", network, "--subnet-range", "10.9.0.0/24", network);
+      ports.add(port(network, macs.get(0)));
+      ports.add(port("private", macs.get(1)));
+      ports.add(port(network, macs.get(2), "--no-fixed-ip"));
+      List<String> create =
+          new java.util.ArrayList<>(
+              List.of("server", "create", "--flavor", "m1.small", "--image", "cirros-fake"));
+      for (String port : ports) {
+        create.addAll(List.of("--nic", "port-id=" + port));
+      }
+      create.addAll(List.of("--wait", "-f", "value", "-c", "id", server));
+      openstack(create.toArray(String[]::new));
+
+      try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
+        SourceVm vm = session.inventory().describe(VmLocator.of(server));
+        assertThat(vm.nics()).extracting(SourceNic::macAddress).containsExactlyElementsOf(macs);
+        assertThat(vm.nics())
+            .extracting(nic -> nic.network().orElseThrow())
+            .containsExactly(network, "private", network);
+      }
+    } finally {
+      runQuietlyLogged("server", "delete", "--wait", server);
+      for (String port : ports) {
+        runQuietlyLogged("port", "delete", port);
+      }
+      runQuietlyLogged("network", "delete", network);
+    }
+  }
+
+  private static String port(String network, String mac, String... options) throws IOException {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of("port", "create", "--network", network, "--mac-address", mac));
+    args.addAll(List.of(options));
+    args.addAll(List.of("-f", "value", "-c", "id", "vmimport-it-port-" + mac.replace(":", "")));
+    return openstack(args.toArray(String[]::new));
+  }
+
+  @Test
+  void firmwareAndNicModelComeFromTheBootImagesPropertiesInGlanceAndCinder() throws IOException {
+    String image = "vmimport-it-fw";
+    String fromImage = "vm-fw-image-it";
+    String fromVolume = "vm-fw-volume-it";
+    Path file = Files.createTempFile("vmimport-it-fw", ".raw");
+    String rootVolume = null;
+    try {
+      Files.write(file, new byte[1 << 20]);
+      openstack(
+          words("image create --disk-format raw --container-format bare --file " + file, image));
+      String server = "server create --flavor m1.small --image " + image + " --network private";
+      openstack(words(server + " --wait", fromImage));
+      openstack(words(server + " --boot-from-volume 1 --wait", fromVolume));
+      // set after the boot: the fake hypervisor has no UEFI or TPM traits to schedule them onto
+      openstack(
+          words(
+              "image set --property hw_firmware_type=uefi --property os_secure_boot=required"
+                  + " --property hw_tpm_model=tpm-crb --property hw_vif_model=e1000",
+              image));
+
+      try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
+        SourceVm imageBacked = session.inventory().describe(VmLocator.of(fromImage));
+        assertThat(imageBacked.firmware()).isEqualTo(Firmware.efi(true, true));
+        assertThat(imageBacked.nics())
+            .extracting(SourceNic::model)
+            .containsExactly(Optional.of(NicModel.E1000));
+
+        // a volume keeps its own copy of the image's properties, taken when it was created
+        SourceVm volumeBacked = session.inventory().describe(VmLocator.of(fromVolume));
+        assertThat(volumeBacked.firmware()).isEqualTo(Firmware.BIOS);
+        rootVolume = volumeBacked.disks().get(0).key();
+        openstack(
+            words(
+                "volume set --image-property hw_firmware_type=uefi"
+                    + " --image-property hw_vif_model=e1000e",
+                rootVolume));
+        volumeBacked = session.inventory().describe(VmLocator.of(fromVolume));
+        assertThat(volumeBacked.firmware()).isEqualTo(Firmware.efi(false, false));
+        assertThat(volumeBacked.nics())
+            .extracting(SourceNic::model)
+            .containsExactly(Optional.of(NicModel.E1000E));
+      }
+    } finally {
+      runQuietlyLogged("server", "delete", "--wait", fromImage, fromVolume);
+      if (rootVolume != null) {
+        deleteVolumeIfPresent(rootVolume); // Nova may have deleted it with its server
+      }
+      runQuietlyLogged("image", "delete", image);
+      Files.deleteIfExists(file);
+    }
+  }
+
+  /** A command line of words without spaces, then its last argument (a name, a path). */
+  private static String[] words(String command, String last) {
+    List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
+    args.add(last);
+    return args.toArray(String[]::new);
+  }
+
+  private static void deleteVolumeIfPresent(String id) {
+    try {
+      if (openstack("volume", "list", "-f", "value", "-c", "ID").lines().anyMatch(id::equals)) {
+        runQuietlyLogged("volume", "delete", id);
+      }
+    } catch (IOException | AssertionError e) {
+      System.err.println("cleanup: cannot list volumes to delete " + id + ": " + e);
     }
   }
 

@@ -41,6 +41,8 @@ class RecordedInventoryTest {
         .route(
             "GET /v2.1/servers/" + SERVER_ID + "/os-volume_attachments",
             fixture("08-server-volume-attachments"))
+        .route(
+            "GET /v2.1/servers/" + SERVER_ID + "/os-interface", fixture("09-server-os-interface"))
         .route("GET /v3/" + PROJECT + "/volumes/" + VOLUME_ID, fixture("13-volume-show-in-use"));
   }
 

@@ -36,7 +36,6 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.openstack4j.model.common.ActionResponse;
 import org.openstack4j.model.compute.Action;
-import org.openstack4j.model.compute.Address;
 import org.openstack4j.model.compute.Flavor;
 import org.openstack4j.model.compute.Server;
 import org.openstack4j.model.image.v2.Image;
@@ -241,7 +240,7 @@ public final class OpenstackSession
           flavor.getRam(),
           properties.firmware(),
           disks,
-          nics(server, properties.nicModel()),
+          nics(server.getId(), properties.nicModel()),
           description(server),
           properties.guestOs());
     } catch (RuntimeException e) {
@@ -319,20 +318,44 @@ public final class OpenstackSession
   }
 
   /**
-   * NICs in the instance's port order: Nova lists {@code addresses} from the instance's network
-   * info in VIF order (grouped by network), one entry per fixed IP; a port appears once.
+   * NICs in the instance's port order, as far as Nova's API tells it. {@code addresses} (read here
+   * as JSON: openstack4j keeps it in a hash map, which loses the order of networks) follows the
+   * instance's network info, grouped by network, and names only ports with a fixed IP. {@code
+   * os-interface} lists every port, in Neutron's order. So: the ports with an address in {@code
+   * addresses} order, then those without one. NICs of two networks that alternate (A, B, A) come
+   * out grouped (A, A, B); nothing in the API tells the difference.
    */
-  private List<SourceNic> nics(Server server, Optional<NicModel> model) {
+  private List<SourceNic> nics(String serverId, Optional<NicModel> model) {
+    JsonNode addresses =
+        cloud
+            .getJson("/servers/" + serverId, "read server " + serverId, "compute")
+            .path("server")
+            .path("addresses");
     Map<String, String> networkByMac = new LinkedHashMap<>();
-    if (server.getAddresses() != null && server.getAddresses().getAddresses() != null) {
-      for (Map.Entry<String, ? extends List<? extends Address>> network :
-          server.getAddresses().getAddresses().entrySet()) {
-        for (Address address : network.getValue()) {
-          if (address.getMacAddr() != null) {
-            networkByMac.putIfAbsent(
-                address.getMacAddr().toLowerCase(Locale.ROOT), network.getKey());
-          }
-        }
+    addresses
+        .fields()
+        .forEachRemaining(
+            network -> {
+              for (JsonNode address : network.getValue()) {
+                String mac = macOf(address.path("OS-EXT-IPS-MAC:mac_addr"));
+                if (!mac.isEmpty()) {
+                  networkByMac.putIfAbsent(mac, network.getKey());
+                }
+              }
+            });
+    JsonNode ports =
+        cloud
+            .getJson(
+                "/servers/" + serverId + "/os-interface",
+                "list the ports of server " + serverId,
+                "compute")
+            .path("interfaceAttachments");
+    Map<String, String> networkNames = new HashMap<>();
+    for (JsonNode port : ports) {
+      String mac = macOf(port.path("mac_addr"));
+      if (!mac.isEmpty() && !networkByMac.containsKey(mac)) {
+        String networkId = port.path("net_id").asText();
+        networkByMac.put(mac, networkNames.computeIfAbsent(networkId, this::networkName));
       }
     }
     List<SourceNic> nics = new ArrayList<>();
@@ -340,6 +363,20 @@ public final class OpenstackSession
       nics.add(new SourceNic(nics.size(), nic.getKey(), model, Optional.of(nic.getValue())));
     }
     return nics;
+  }
+
+  private static String macOf(JsonNode mac) {
+    return mac.asText("").toLowerCase(Locale.ROOT);
+  }
+
+  private String networkName(String networkId) {
+    String name =
+        cloud
+            .getJson("/v2.0/networks/" + networkId, "read network " + networkId, "network")
+            .path("network")
+            .path("name")
+            .asText("");
+    return name.isBlank() ? networkId : name;
   }
 
   // --- power -----------------------------------------------------------------------------
