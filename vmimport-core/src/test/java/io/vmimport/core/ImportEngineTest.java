@@ -548,6 +548,53 @@ class ImportEngineTest {
   }
 
   @Test
+  void cancellingAgainWhileTheSourceIsCleanedDoesNotCutTheCleanupShort() throws Exception {
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride = disk -> new EndlessStream(streaming);
+    source.abortMillis = 500;
+    ImportHandle handle = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+
+    handle.cancel();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!source.calls.contains("abort") && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(5);
+    }
+    assertThat(source.calls).as("abort started").contains("abort");
+    handle.cancel(); // an operator calls cancel on every look at a deleted import
+
+    VmImportException e =
+        catchThrowableOfType(VmImportException.class, () -> handle.await(Duration.ofSeconds(30)));
+    assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED);
+    assertThat(e.getSuppressed()).as("no cleanup failed").isEmpty();
+    assertThat(source.artifacts).as("lease removed from the source").isEmpty();
+    assertThat(checkpoints.load(REF)).isEmpty();
+  }
+
+  @Test
+  void aCancelledImportKeepsWhatItsSourceCleanupLeftForADiscard() throws Exception {
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride = disk -> new EndlessStream(streaming);
+    source.abortFails = true;
+    ImportHandle handle = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+    handle.cancel();
+    assertThatThrownBy(() -> handle.await(Duration.ofSeconds(30)))
+        .isInstanceOf(VmImportException.class);
+    List<String> held = List.copyOf(source.artifacts);
+    assertThat(held).hasSize(1);
+    Checkpoint kept = checkpoints.load(REF).orElseThrow();
+    assertThat(kept.disks()).as("finished disks are gone with the cancel").isEmpty();
+    assertThat(kept.sourceArtifacts()).containsExactly(new SourceArtifact("lease", held.get(0)));
+
+    source.abortFails = false;
+    engine.discard(REF, SOURCE, target);
+
+    assertThat(source.artifacts).as("nothing left on the source").isEmpty();
+    assertThat(checkpoints.load(REF)).isEmpty();
+  }
+
+  @Test
   void suspendReleasesTheSourceKeepsFinishedDisksAndTheNextRunContinues() throws Exception {
     CountDownLatch streaming = new CountDownLatch(1);
     disk2000Streams(() -> new EndlessStream(streaming));

@@ -58,6 +58,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -335,7 +336,12 @@ public final class ImportRun {
     } finally {
       keepAlive.cancel(false);
     }
-    services.retrier().run("completing export of " + source.name(), export::complete);
+    try {
+      services.retrier().run("completing export of " + source.name(), export::complete);
+    } catch (RuntimeException e) {
+      abort(export, e);
+      throw e;
+    }
     recordArtifacts(export);
     return files;
   }
@@ -439,10 +445,9 @@ public final class ImportRun {
 
   /** Cleans the source after a failure; a cleanup error is reported with the failure. */
   private void abort(ExportSession export, RuntimeException failure) {
-    boolean interrupted = Thread.interrupted();
     try {
       // the source must be cleaned even when the run was cancelled
-      export.abort();
+      uninterruptibly("abort", export::abort);
     } catch (RuntimeException cleanup) {
       warn("cleaning up the export on the source failed: " + cleanup.getMessage());
       failure.addSuppressed(cleanup);
@@ -453,6 +458,48 @@ public final class ImportRun {
       } catch (RuntimeException e) {
         failure.addSuppressed(e);
       }
+    }
+  }
+
+  /**
+   * Runs a cleanup on a thread of its own and waits for it. Cleanups wait on remote state (a
+   * snapshot that must become deletable, say); an interrupt would leave things behind, and cancel
+   * interrupts the run's thread, as often as it is called.
+   */
+  private void uninterruptibly(String what, Runnable cleanup) {
+    Map<String, String> mdc = MDC.getCopyOfContextMap();
+    FutureTask<Void> task =
+        new FutureTask<>(
+            () -> {
+              if (mdc != null) {
+                MDC.setContextMap(mdc);
+              }
+              cleanup.run();
+            },
+            null);
+    Thread thread = new Thread(task, "vmimport-cleanup-" + what + "-" + ref);
+    thread.setDaemon(true);
+    thread.start();
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          task.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException runtime) {
+            throw runtime;
+          }
+          if (e.getCause() instanceof Error error) {
+            throw error;
+          }
+          throw new VmImportException(
+              ErrorCode.INTERNAL, "cleanup " + what + " failed: " + e.getCause(), e.getCause());
+        }
+      }
+    } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
@@ -855,17 +902,18 @@ public final class ImportRun {
   }
 
   private void cleanUpCancelled(VmImportException e) {
-    boolean interrupted = Thread.interrupted();
     try {
-      target.discard(ref);
-      services.checkpoints().delete(ref);
+      uninterruptibly("discard", () -> target.discard(ref));
+      // what the source's cleanup could not remove stays recorded, for a discard or the next run
+      List<SourceArtifact> leftovers = leftovers(services, ref);
+      if (leftovers.isEmpty()) {
+        services.checkpoints().delete(ref);
+      } else {
+        services.checkpoints().save(ref, Checkpoint.EMPTY.withSourceArtifacts(leftovers));
+      }
     } catch (VmImportException cleanup) {
       warn("cleaning up after cancel failed: " + cleanup.getMessage());
       e.addSuppressed(cleanup);
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

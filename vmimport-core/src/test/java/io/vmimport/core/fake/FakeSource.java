@@ -72,6 +72,9 @@ public final class FakeSource implements SourceProvider {
   /** Whether aborting an export fails (the lease stays), as a source that cannot be reached. */
   public volatile boolean abortFails = false;
 
+  /** How long abort waits for the source (interruptibly, as a real source polls it). */
+  public volatile long abortMillis = 0;
+
   /** Wraps a disk's stream, e.g. to block or fail midway. */
   public Function<SourceDisk, InputStream> streamOverride = null;
 
@@ -230,6 +233,13 @@ public final class FakeSource implements SourceProvider {
     @Override
     public void abort() {
       calls.add("abort");
+      try {
+        Thread.sleep(abortMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new VmImportException(
+            ErrorCode.CLEANUP_FAILED, "interrupted while removing " + lease, e, true);
+      }
       if (abortFails) {
         throw new VmImportException(ErrorCode.CLEANUP_FAILED, lease + " could not be aborted");
       }
