@@ -4,6 +4,7 @@ import static io.vmimport.operator.TestCluster.NS;
 import static io.vmimport.operator.TestCluster.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -13,11 +14,19 @@ import io.vmimport.operator.crd.DiskInfo;
 import io.vmimport.operator.crd.OpenstackSource;
 import io.vmimport.operator.crd.OpenstackSourceSpec;
 import io.vmimport.operator.crd.VirtualMachineImport;
+import io.vmimport.operator.internal.AnnotationCheckpointStore;
 import io.vmimport.provider.openstack.LocalOpenstackCloud;
 import io.vmimport.target.harvester.Crds;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true)
 @ExtendWith(LocalOpenstackCloud.class)
 class OperatorOpenstackIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   KubernetesClient client;
 
   @TempDir Path dir;
@@ -53,20 +64,7 @@ class OperatorOpenstackIT {
 
   @Test
   void importsABootFromVolumeServerThroughUpstreamsStatuses() throws Exception {
-    SourceSpec admin = LocalOpenstackCloud.admin();
-    cluster.applySecret("devstack-credentials", admin.credentials().data());
-    OpenstackSource source = new OpenstackSource();
-    source.setMetadata(new ObjectMetaBuilder().withName("devstack").withNamespace(NS).build());
-    OpenstackSourceSpec spec = new OpenstackSourceSpec();
-    spec.endpoint = admin.settings().get("endpoint");
-    spec.region = "RegionOne";
-    spec.uploadImageRetryCount = 300L;
-    spec.uploadImageRetryDelay = 2L;
-    spec.credentials = new CredentialsReference();
-    spec.credentials.name = "devstack-credentials";
-    spec.credentials.namespace = NS;
-    source.setSpec(spec);
-    client.resources(OpenstackSource.class).inNamespace(NS).resource(source).create();
+    applySource();
     List<String> statuses = cluster.recordStatuses("bfv-import");
     cluster.apply(
         TestCluster.importOf("bfv-import", "OpenstackSource", "devstack", "vm-bfv", "private"));
@@ -90,5 +88,74 @@ class OperatorOpenstackIT {
     Crds.assertValid(Crds.IMPORTS, done);
     // the root volume was made from the demo image: Harvester got exactly its bytes
     cluster.assertDownloadsMatch(List.of(LocalOpenstackCloud.dir().resolve("base.raw")));
+  }
+
+  @Test
+  void deletingAnImportMidExportLeavesNothingInTheCloudOrInScratch() throws Exception {
+    Set<String> before = LocalOpenstackCloud.temporaryArtifacts();
+    applySource();
+    cluster.apply(
+        TestCluster.importOf("deleted", "OpenstackSource", "devstack", "vm-bfv", "private"));
+    // the checkpoint lists what the export has made in the cloud (snapshot, volume, image)
+    cluster.await("deleted", OperatorOpenstackIT::holdsSourceArtifacts);
+
+    client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").delete();
+
+    Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
+    while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").get()
+        != null) {
+      assertThat(Instant.now()).as("import gone").isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+    Set<String> left = LocalOpenstackCloud.temporaryArtifacts();
+    while (!left.equals(before) && Instant.now().isBefore(deadline)) {
+      TimeUnit.SECONDS.sleep(1); // Cinder and Glance delete in the background
+      left = LocalOpenstackCloud.temporaryArtifacts();
+    }
+    assertThat(left).as("snapshots, volumes and images of the export").isEqualTo(before);
+    assertThat(
+            client
+                .genericKubernetesResources(FakeHarvester.IMAGES)
+                .inNamespace(NS)
+                .list()
+                .getItems())
+        .as("VirtualMachineImages")
+        .isEmpty();
+    try (Stream<Path> files = Files.walk(cluster.scratch())) {
+      assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch").isEmpty();
+    }
+    assertThat(operator.runningImports()).isZero();
+  }
+
+  private static boolean holdsSourceArtifacts(VirtualMachineImport vmi) {
+    String checkpoint =
+        vmi.getMetadata().getAnnotations() == null
+            ? null
+            : vmi.getMetadata().getAnnotations().get(AnnotationCheckpointStore.ANNOTATION);
+    if (checkpoint == null) {
+      return false;
+    }
+    try {
+      return JSON.readTree(checkpoint).path("sourceArtifacts").size() > 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("the checkpoint annotation is not JSON: " + checkpoint, e);
+    }
+  }
+
+  private void applySource() {
+    SourceSpec admin = LocalOpenstackCloud.admin();
+    cluster.applySecret("devstack-credentials", admin.credentials().data());
+    OpenstackSource source = new OpenstackSource();
+    source.setMetadata(new ObjectMetaBuilder().withName("devstack").withNamespace(NS).build());
+    OpenstackSourceSpec spec = new OpenstackSourceSpec();
+    spec.endpoint = admin.settings().get("endpoint");
+    spec.region = "RegionOne";
+    spec.uploadImageRetryCount = 300L;
+    spec.uploadImageRetryDelay = 2L;
+    spec.credentials = new CredentialsReference();
+    spec.credentials.name = "devstack-credentials";
+    spec.credentials.namespace = NS;
+    source.setSpec(spec);
+    client.resources(OpenstackSource.class).inNamespace(NS).resource(source).create();
   }
 }

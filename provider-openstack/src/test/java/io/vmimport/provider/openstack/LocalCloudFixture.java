@@ -138,7 +138,7 @@ final class LocalCloudFixture implements ProviderFixture {
 
   @Override
   public Set<String> sourceArtifacts() {
-    return OpenstackCloudIT.artifacts();
+    return LocalOpenstackCloud.temporaryArtifacts();
   }
 
   @Override

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -137,6 +139,43 @@ public final class LocalOpenstackCloud implements BeforeAllCallback {
                 dir().resolve(openrc).toString()));
     command.addAll(List.of(args));
     return run(command, 180).strip();
+  }
+
+  /**
+   * Every snapshot, volume and image an export made (named {@code vmimport-...}) in the cloud,
+   * across projects.
+   */
+  public static Set<String> temporaryArtifacts() {
+    try {
+      Set<String> found = new TreeSet<>();
+      for (String line :
+          openstack(
+                  "volume",
+                  "snapshot",
+                  "list",
+                  "--all-projects",
+                  "-f",
+                  "value",
+                  "-c",
+                  "ID",
+                  "-c",
+                  "Name")
+              .split("\n")) {
+        if (line.contains("vmimport-")) found.add("snapshot " + line);
+      }
+      for (String line :
+          openstack("volume", "list", "--all-projects", "-f", "value", "-c", "ID", "-c", "Name")
+              .split("\n")) {
+        if (line.contains("vmimport-")) found.add("volume " + line);
+      }
+      for (String line :
+          openstack("image", "list", "-f", "value", "-c", "ID", "-c", "Name").split("\n")) {
+        if (line.contains("vmimport-")) found.add("image " + line);
+      }
+      return found;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The admin of the demo cloud (project admin, domain Default), as a source. */

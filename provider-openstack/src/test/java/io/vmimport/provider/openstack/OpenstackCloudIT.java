@@ -1,6 +1,7 @@
 package io.vmimport.provider.openstack;
 
 import static io.vmimport.provider.openstack.LocalOpenstackCloud.openstack;
+import static io.vmimport.provider.openstack.LocalOpenstackCloud.temporaryArtifacts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -35,7 +36,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -234,7 +234,7 @@ class OpenstackCloudIT {
         channel.write(java.nio.ByteBuffer.wrap(pattern), 16L * 1024 * 1024);
       }
       String expected = sha256(Files.newInputStream(volumeFile));
-      Set<String> before = artifacts();
+      Set<String> before = temporaryArtifacts();
 
       powerOff(session, vm);
       ExportSession export = session.exporter().begin(vm);
@@ -267,7 +267,7 @@ class OpenstackCloudIT {
     try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
       SourceVm vm = session.inventory().describe(VmLocator.of("vm-bfv"));
       powerOff(session, vm);
-      Set<String> before = artifacts();
+      Set<String> before = temporaryArtifacts();
       ExportSession export = session.exporter().begin(vm);
       SourceDisk disk = vm.disks().get(0);
       // run until a temporary volume exists (snapshot + volume created), then fail
@@ -278,7 +278,7 @@ class OpenstackCloudIT {
         preparation = export.prepare(disk);
       }
       assertThat(preparation.detail()).contains("uploading");
-      assertThat(artifacts()).hasSizeGreaterThanOrEqualTo(before.size() + 3);
+      assertThat(temporaryArtifacts()).hasSizeGreaterThanOrEqualTo(before.size() + 3);
       export.abort();
       awaitArtifacts(before);
     }
@@ -291,7 +291,7 @@ class OpenstackCloudIT {
     try (SourceSession dying = provider.open(LocalOpenstackCloud.admin())) {
       SourceVm vm = dying.inventory().describe(VmLocator.of("vm-bfv"));
       powerOff(dying, vm);
-      before = artifacts();
+      before = temporaryArtifacts();
       ExportSession export = dying.exporter().begin(vm);
       // the process dies with the snapshot, the volume and the image (still uploading) made
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -306,7 +306,7 @@ class OpenstackCloudIT {
         .extracting(SourceArtifact::kind)
         .as("oldest first")
         .containsExactly("snapshot", "volume", "image");
-    assertThat(artifacts()).hasSize(before.size() + 3);
+    assertThat(temporaryArtifacts()).hasSize(before.size() + 3);
 
     try (SourceSession next = provider.open(LocalOpenstackCloud.admin())) {
       next.exporter().release(leftovers);
@@ -321,7 +321,7 @@ class OpenstackCloudIT {
     try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
       SourceVm vm = session.inventory().describe(VmLocator.of("vm-eph"));
       SourceDisk root = vm.disks().get(0);
-      Set<String> before = artifacts();
+      Set<String> before = temporaryArtifacts();
       powerOff(session, vm);
       ExportSession export = session.exporter().begin(vm);
       byte[] data;
@@ -444,7 +444,7 @@ class OpenstackCloudIT {
 
   @Test
   void firmwareAndNicModelComeFromTheBootImagesPropertiesInGlanceAndCinder() throws IOException {
-    String image = "vmimport-it-fw";
+    String image = "it-fw-image";
     String fromImage = "vm-fw-image-it";
     String fromVolume = "vm-fw-volume-it";
     Path file = Files.createTempFile("vmimport-it-fw", ".raw");
@@ -531,7 +531,7 @@ class OpenstackCloudIT {
       Path volumeFile = LocalOpenstackCloud.dir().resolve("cinder-vols/volume-" + data.key());
       String expectedData = sha256(Files.newInputStream(volumeFile));
       powerOff(session, vm);
-      Set<String> before = artifacts();
+      Set<String> before = temporaryArtifacts();
 
       ExportSession export = session.exporter().begin(vm);
       byte[] rootBytes;
@@ -594,42 +594,9 @@ class OpenstackCloudIT {
     }
   }
 
-  /** Every vmimport snapshot, volume and image in the cloud, across projects. */
-  static Set<String> artifacts() {
-    try {
-      Set<String> found = new TreeSet<>();
-      for (String line :
-          openstack(
-                  "volume",
-                  "snapshot",
-                  "list",
-                  "--all-projects",
-                  "-f",
-                  "value",
-                  "-c",
-                  "ID",
-                  "-c",
-                  "Name")
-              .split("\n")) {
-        if (line.contains("vmimport-")) found.add("snapshot " + line);
-      }
-      for (String line :
-          openstack("volume", "list", "--all-projects", "-f", "value", "-c", "ID", "-c", "Name")
-              .split("\n")) {
-        if (line.contains("vmimport-")) found.add("volume " + line);
-      }
-      for (String line :
-          openstack("image", "list", "-f", "value", "-c", "ID", "-c", "Name").split("\n")) {
-        if (line.contains("vmimport-")) found.add("image " + line);
-      }
-      return found;
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
   private static void awaitArtifacts(Set<String> before) {
-    await("temporary snapshots/volumes/images to be gone", () -> artifacts().equals(before));
+    await(
+        "temporary snapshots/volumes/images to be gone", () -> temporaryArtifacts().equals(before));
   }
 
   static void await(String what, Supplier<Boolean> done) {
