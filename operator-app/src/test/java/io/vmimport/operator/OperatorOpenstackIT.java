@@ -19,14 +19,12 @@ import io.vmimport.provider.openstack.LocalOpenstackCloud;
 import io.vmimport.target.harvester.Crds;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,31 +97,16 @@ class OperatorOpenstackIT {
     // the checkpoint lists what the export has made in the cloud (snapshot, volume, image)
     cluster.await("deleted", OperatorOpenstackIT::holdsSourceArtifacts);
 
-    client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").delete();
+    cluster.deleteAndAwaitGone("deleted");
 
     Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
-    while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").get()
-        != null) {
-      assertThat(Instant.now()).as("import gone").isBefore(deadline);
-      TimeUnit.MILLISECONDS.sleep(100);
-    }
     Set<String> left = LocalOpenstackCloud.temporaryArtifacts();
     while (!left.equals(before) && Instant.now().isBefore(deadline)) {
       TimeUnit.SECONDS.sleep(1); // Cinder and Glance delete in the background
       left = LocalOpenstackCloud.temporaryArtifacts();
     }
     assertThat(left).as("snapshots, volumes and images of the export").isEqualTo(before);
-    assertThat(
-            client
-                .genericKubernetesResources(FakeHarvester.IMAGES)
-                .inNamespace(NS)
-                .list()
-                .getItems())
-        .as("VirtualMachineImages")
-        .isEmpty();
-    try (Stream<Path> files = Files.walk(cluster.scratch())) {
-      assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch").isEmpty();
-    }
+    cluster.assertNothingLeftInHarvesterOrScratch();
     assertThat(operator.runningImports()).isZero();
   }
 

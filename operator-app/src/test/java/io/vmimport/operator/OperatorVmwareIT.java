@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -297,14 +296,7 @@ class OperatorVmwareIT {
       cluster.await("deleted", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
       assertThat(nfcUrls).hasSize(2);
 
-      client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").delete();
-
-      Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
-      while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName("deleted").get()
-          != null) {
-        assertThat(Instant.now()).as("import gone").isBefore(deadline);
-        TimeUnit.MILLISECONDS.sleep(100);
-      }
+      cluster.deleteAndAwaitGone("deleted");
       long sent = proxy.bytesToClients();
       TimeUnit.SECONDS.sleep(1);
       assertThat(proxy.bytesToClients())
@@ -317,20 +309,7 @@ class OperatorVmwareIT {
     } finally {
       exportLog.detachAppender(urls);
     }
-    assertThat(
-            client
-                .genericKubernetesResources(FakeHarvester.IMAGES)
-                .inNamespace(NS)
-                .list()
-                .getItems())
-        .as("VirtualMachineImages")
-        .isEmpty();
-    assertThat(
-            client.genericKubernetesResources(FakeHarvester.VMS).inNamespace(NS).list().getItems())
-        .isEmpty();
-    try (Stream<Path> files = Files.walk(cluster.scratch())) {
-      assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch").isEmpty();
-    }
+    cluster.assertNothingLeftInHarvesterOrScratch();
     assertThat(operator.runningImports()).isZero();
   }
 

@@ -18,6 +18,7 @@ import io.vmimport.operator.crd.SourceStatus;
 import io.vmimport.operator.crd.VirtualMachineImport;
 import io.vmimport.operator.crd.VirtualMachineImportSpec;
 import io.vmimport.target.harvester.Crds;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * A Harvester cluster for the operator's tests: fabric8's mock API server (CRUD mode) with the real
@@ -265,6 +267,36 @@ final class TestCluster implements AutoCloseable {
     }
     throw new AssertionError(
         "import " + name + " did not get there in time; status: " + describe(vmi));
+  }
+
+  /** Deletes an import and waits until it is gone (its finalizer has run). */
+  void deleteAndAwaitGone(String name) throws Exception {
+    client.resources(VirtualMachineImport.class).inNamespace(NS).withName(name).delete();
+    Instant deadline = Instant.now().plus(DEADLINE);
+    while (client.resources(VirtualMachineImport.class).inNamespace(NS).withName(name).get()
+        != null) {
+      assertThat(Instant.now()).as("import %s gone", name).isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+  }
+
+  /** No VirtualMachineImage, no VirtualMachine, no file in scratch. */
+  void assertNothingLeftInHarvesterOrScratch() throws IOException {
+    assertThat(
+            client
+                .genericKubernetesResources(FakeHarvester.IMAGES)
+                .inNamespace(NS)
+                .list()
+                .getItems())
+        .as("VirtualMachineImages")
+        .isEmpty();
+    assertThat(
+            client.genericKubernetesResources(FakeHarvester.VMS).inNamespace(NS).list().getItems())
+        .as("VirtualMachines")
+        .isEmpty();
+    try (Stream<Path> files = Files.walk(scratch())) {
+      assertThat(files.filter(Files::isRegularFile).toList()).as("files in scratch").isEmpty();
+    }
   }
 
   VirtualMachineImport awaitStatus(String name, String importStatus) throws Exception {

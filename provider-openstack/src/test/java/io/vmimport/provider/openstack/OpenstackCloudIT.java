@@ -356,29 +356,9 @@ class OpenstackCloudIT {
     String server = "vm-nics-it";
     try {
       for (String mac : List.of(macs.get(1), macs.get(2), macs.get(0))) {
-        ports.add(
-            openstack(
-                "port",
-                "create",
-                "--network",
-                "private",
-                "--mac-address",
-                mac,
-                "-f",
-                "value",
-                "-c",
-                "id",
-                "vmimport-it-port-" + mac.substring(mac.length() - 2)));
+        ports.add(port("private", mac));
       }
-      List<String> nicOrder = List.of(ports.get(2), ports.get(0), ports.get(1));
-      List<String> create =
-          new java.util.ArrayList<>(
-              List.of("server", "create", "--flavor", "m1.small", "--image", "cirros-fake"));
-      for (String port : nicOrder) {
-        create.addAll(List.of("--nic", "port-id=" + port));
-      }
-      create.addAll(List.of("--wait", "-f", "value", "-c", "id", server));
-      openstack(create.toArray(String[]::new));
+      bootWithPorts(server, List.of(ports.get(2), ports.get(0), ports.get(1)));
 
       try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
         SourceVm vm = session.inventory().describe(VmLocator.of(server));
@@ -387,10 +367,7 @@ class OpenstackCloudIT {
         assertThat(vm.nics()).allSatisfy(nic -> assertThat(nic.network()).contains("private"));
       }
     } finally {
-      runQuietlyLogged("server", "delete", "--wait", server);
-      for (String port : ports) {
-        runQuietlyLogged("port", "delete", port);
-      }
+      deleteServerAndPorts(server, ports);
     }
   }
 
@@ -408,14 +385,7 @@ class OpenstackCloudIT {
       ports.add(port(network, macs.get(0)));
       ports.add(port("private", macs.get(1)));
       ports.add(port(network, macs.get(2), "--no-fixed-ip"));
-      List<String> create =
-          new java.util.ArrayList<>(
-              List.of("server", "create", "--flavor", "m1.small", "--image", "cirros-fake"));
-      for (String port : ports) {
-        create.addAll(List.of("--nic", "port-id=" + port));
-      }
-      create.addAll(List.of("--wait", "-f", "value", "-c", "id", server));
-      openstack(create.toArray(String[]::new));
+      bootWithPorts(server, ports);
 
       try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
         SourceVm vm = session.inventory().describe(VmLocator.of(server));
@@ -425,11 +395,26 @@ class OpenstackCloudIT {
             .containsExactly(network, "private", network);
       }
     } finally {
-      runQuietlyLogged("server", "delete", "--wait", server);
-      for (String port : ports) {
-        runQuietlyLogged("port", "delete", port);
-      }
+      deleteServerAndPorts(server, ports);
       runQuietlyLogged("network", "delete", network);
+    }
+  }
+
+  private static void bootWithPorts(String server, List<String> ports) throws IOException {
+    List<String> create =
+        new java.util.ArrayList<>(
+            List.of("server", "create", "--flavor", "m1.small", "--image", "cirros-fake"));
+    for (String port : ports) {
+      create.addAll(List.of("--nic", "port-id=" + port));
+    }
+    create.addAll(List.of("--wait", "-f", "value", "-c", "id", server));
+    openstack(create.toArray(String[]::new));
+  }
+
+  private static void deleteServerAndPorts(String server, List<String> ports) {
+    runQuietlyLogged("server", "delete", "--wait", server);
+    for (String port : ports) {
+      runQuietlyLogged("port", "delete", port);
     }
   }
 
