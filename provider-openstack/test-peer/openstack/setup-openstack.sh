@@ -462,18 +462,24 @@ EOF
   say "catalog bootstrapped"
 }
 
+# The status of a volume once it is usable or in error (or whatever it is after timeout_s).
+settled_volume_status() { # name timeout_s
+  local n status=
+  for n in $(seq 1 "$2"); do
+    status=$(openstack volume show "$1" -f value -c status 2>/dev/null || true)
+    case "$status" in available|in-use|error*) break ;; esac
+    sleep 1
+  done
+  echo "$status"
+}
+
 # cinder-volume reports "up" before the scheduler has its capabilities (sent about once a minute);
 # a volume requested in between ends in "error" (No weighed backend found). Probe until one works.
 await_volume_scheduling() {
-  local i n status
+  local i status
   for i in $(seq 1 12); do
     openstack volume create --size 1 "osci-probe-$i" >/dev/null 2>&1
-    status=
-    for n in $(seq 1 30); do
-      status=$(openstack volume show "osci-probe-$i" -f value -c status 2>/dev/null)
-      if [ "$status" = available ] || [ "$status" = error ]; then break; fi
-      sleep 1
-    done
+    status=$(settled_volume_status "osci-probe-$i" 30)
     openstack volume delete "osci-probe-$i" >/dev/null 2>&1
     if [ "$status" = available ]; then say "cinder scheduler places volumes"; return 0; fi
     sleep 10
@@ -514,21 +520,18 @@ demo_resources() {
 # A demo volume that is usable (available or in-use): created from the image when missing, and
 # deleted and created again when an earlier start left it in "error" (state survives stop/start).
 demo_volume() { # name (in the project of the sourced openrc)
-  local name=$1 attempt n status
+  local name=$1 attempt status
   for attempt in 1 2 3; do
     status=$(openstack volume show "$name" -f value -c status 2>/dev/null || true)
     case "$status" in
       available|in-use) return 0 ;;
       error*) say "volume $name is in $status: deleting it and creating it again"
               openstack volume delete --force "$name" >/dev/null
-              poll "volume $name deleted" 60 sh -c "! openstack volume show '$name' >/dev/null 2>&1" ;;
-      "") openstack volume create --size 1 --image cirros-fake "$name" >/dev/null ;;
+              poll "volume $name deleted" 60 sh -c "! openstack volume show '$name' >/dev/null 2>&1"
+              status= ;;
     esac
-    for n in $(seq 1 120); do
-      status=$(openstack volume show "$name" -f value -c status 2>/dev/null || true)
-      case "$status" in available|in-use|error*) break ;; esac
-      sleep 1
-    done
+    [ -n "$status" ] || openstack volume create --size 1 --image cirros-fake "$name" >/dev/null
+    status=$(settled_volume_status "$name" 120)
     case "$status" in available|in-use) return 0 ;; esac
   done
   echo "volume $name is not usable (status '$status'); logs in $LOG" >&2; exit 1

@@ -166,7 +166,7 @@ public final class ImportRun {
     rejectErrors(specIssues);
     SourceProvider provider = services.providers().forKind(request.source().kind());
     try (SourceSession session = open(provider)) {
-      releaseLeftovers(session);
+      releaseLeftovers(services, ref, session);
       rejectErrors(preflight(session));
       Checked checked = plan(session);
       rejectErrors(checked.issues());
@@ -346,30 +346,21 @@ public final class ImportRun {
     return files;
   }
 
-  /**
-   * Removes what the export of an earlier run left on the source: that process died before it could
-   * complete or abort its export (a run that ends, however it ends, removes its own).
-   */
-  private void releaseLeftovers(SourceSession session) {
-    synchronized (checkpointLock) {
-      releaseLeftovers(services, ref, session);
-      recordedArtifacts = List.of();
-    }
-  }
-
   /** What the export of an earlier run of an import left on the source, by its checkpoint. */
   public static List<SourceArtifact> leftovers(Services services, ImportRef ref) {
     return services.checkpoints().load(ref).map(Checkpoint::sourceArtifacts).orElse(List.of());
   }
 
   /**
-   * Hands what an earlier run left on the source ({@link #leftovers}) to the source to delete, then
-   * clears it from the checkpoint.
+   * Removes what the export of an earlier run left on the source: that process died before it could
+   * complete or abort its export (a run that ends, however it ends, removes its own). Hands the
+   * checkpoint's {@link #leftovers} to the source to delete, then clears them from the checkpoint.
    *
    * @throws VmImportException the source could not delete them; they stay recorded
    */
   public static void releaseLeftovers(Services services, ImportRef ref, SourceSession session) {
-    List<SourceArtifact> leftovers = leftovers(services, ref);
+    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+    List<SourceArtifact> leftovers = checkpoint.sourceArtifacts();
     if (leftovers.isEmpty()) {
       return;
     }
@@ -379,16 +370,12 @@ public final class ImportRun {
         .run(
             "removing what an earlier run of " + ref + " left on the source (" + leftovers + ")",
             () -> session.exporter().release(leftovers));
-    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
     services.checkpoints().save(ref, checkpoint.withSourceArtifacts(List.of()));
   }
 
   /** Keeps what the export holds on the source in the checkpoint, if it changed. */
   private void recordArtifacts(ExportSession export) {
-    recordArtifacts(export.artifacts());
-  }
-
-  private void recordArtifacts(List<SourceArtifact> artifacts) {
+    List<SourceArtifact> artifacts = export.artifacts();
     synchronized (checkpointLock) {
       if (!recordedArtifacts.equals(artifacts)) {
         Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
