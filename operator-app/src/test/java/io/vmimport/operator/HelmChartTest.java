@@ -2,100 +2,249 @@ package io.vmimport.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Helm chart against the code it deploys. (No helm binary runs here, so templates are checked
- * as text.)
+ * The Helm chart, rendered by Helm, against the code it deploys. Whether its RBAC grants what the
+ * operator calls is checked by the operator's end-to-end tests, on the calls they record.
  */
 class HelmChartTest {
-  private static final Path CHART = Path.of("..", "charts", "vmimport-operator");
+  private static final String NAMESPACE = "harvester-system";
   private static final Path GENERATED = Path.of("target", "classes", "META-INF", "fabric8");
+
+  @Test
+  void helmLintFindsNothingToFix() {
+    LintResult lint = HelmChart.lint();
+    assertThat(lint.isFailed()).as("helm lint --strict: %s", lint.getMessages()).isFalse();
+    assertThat(lint.getMessages()).allMatch(m -> m.startsWith("[INFO]"));
+  }
 
   @Test
   void chartCrdsAreTheGeneratedOnes() throws IOException {
     Set<String> generated = names(GENERATED);
     assertThat(generated).hasSize(4);
-    assertThat(names(CHART.resolve("crds"))).isEqualTo(generated);
+    assertThat(names(HelmChart.DIR.resolve("crds"))).isEqualTo(generated);
     for (String name : generated) {
-      assertThat(Files.readString(CHART.resolve("crds").resolve(name)))
+      assertThat(Files.readString(HelmChart.DIR.resolve("crds").resolve(name)))
           .as("charts/vmimport-operator/crds/%s: copy it from %s again", name, GENERATED)
           .isEqualTo(Files.readString(GENERATED.resolve(name)));
     }
   }
 
   @Test
-  void theDeploymentSetsEveryVariableTheOperatorReadsAndNoOther() throws IOException {
-    String deployment = Files.readString(CHART.resolve("templates/deployment.yaml"));
+  void theOperatorReadsEveryValueTheChartIsGiven() {
+    HelmChart chart =
+        HelmChart.render(
+            NAMESPACE,
+            Map.of(
+                "watchNamespaces[0]", "team-a",
+                "watchNamespaces[1]", "team-b",
+                "maxConcurrentImports", 7,
+                "maxParallelDisks", 3,
+                "allowCrossNamespaceSecrets", true,
+                "sourceRecheckSeconds", 60,
+                "statusIntervalMillis", 1000,
+                "service.port", 9090,
+                "metricsPort", 9091));
+    Container operator = container(chart);
+
+    OperatorConfig config = OperatorConfig.fromEnvironment(environment(operator));
+
+    assertThat(config.namespaces()).containsExactlyInAnyOrder("team-a", "team-b");
+    assertThat(config.maxConcurrentImports()).isEqualTo(7);
+    assertThat(config.maxParallelDisks()).isEqualTo(3);
+    assertThat(config.allowCrossNamespaceSecrets()).isTrue();
+    assertThat(config.sourceRecheckInterval()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.statusInterval()).isEqualTo(Duration.ofMillis(1000));
+    assertThat(config.scratchDir()).isEqualTo(Path.of(scratchMount(operator)));
+    assertThat(config.leaderElection())
+        .as("the Lease lives in the release's namespace")
+        .contains(NAMESPACE);
+    // Harvester downloads from the Service, which leads to the port the image server binds
+    Service service = chart.one(Service.class);
+    assertThat(config.imageServerUrl())
+        .contains(URI.create("http://harvester-vm-import-controller." + NAMESPACE + ".svc:9090"));
+    assertThat(service.getMetadata().getName()).isEqualTo("harvester-vm-import-controller");
+    assertThat(containerPort(operator, servicePort(service, 9090).getTargetPort().getStrVal()))
+        .isEqualTo(config.imageServerBind().getPort());
+    assertThat(containerPort(operator, servicePort(service, 9091).getTargetPort().getStrVal()))
+        .isEqualTo(config.httpPort());
+    assertThat(service.getSpec().getSelector())
+        .isEqualTo(chart.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels());
+    // the probes ask the endpoints the operator serves
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(
+            containerPort(operator, operator.getLivenessProbe().getHttpGet().getPort().getStrVal()))
+        .isEqualTo(config.httpPort());
+  }
+
+  @Test
+  void everyVariableTheDeploymentSetsIsReadByTheOperator() throws IOException {
     Set<String> set = new TreeSet<>();
-    Matcher m = Pattern.compile("name: (VMIMPORT_[A-Z_]+)").matcher(deployment);
-    while (m.find()) {
-      set.add(m.group(1));
+    for (EnvVar variable : container(HelmChart.render(NAMESPACE, Map.of())).getEnv()) {
+      set.add(variable.getName());
     }
-    // the log level is read by logback.xml, every other variable by OperatorConfig
+    // the log level is read by logback.xml, the namespace by OperatorConfig for the Lease
     assertThat(set.remove("VMIMPORT_LOG_LEVEL")).isTrue();
     assertThat(Files.readString(Path.of("src/main/resources/logback.xml")))
         .contains("${VMIMPORT_LOG_LEVEL");
+    assertThat(set.remove("POD_NAMESPACE")).isTrue();
     assertThat(OperatorConfig.VARIABLES).containsAll(set);
-    // the lease namespace comes from POD_NAMESPACE; the image server binds to all addresses
-    assertThat(set)
-        .containsAll(
-            OperatorConfig.VARIABLES.stream()
-                .filter(
-                    v ->
-                        !v.equals("VMIMPORT_LEASE_NAMESPACE")
-                            && !v.equals("VMIMPORT_IMAGE_SERVER_ADDRESS"))
-                .toList());
-    assertThat(deployment).contains("name: POD_NAMESPACE");
   }
 
   @Test
-  void theScratchPvcUsesTheStorageClassTheAddOnValueNames() throws IOException {
-    JsonNode values =
-        new ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
-            .readTree(CHART.resolve("values.yaml").toFile());
-    assertThat(values.path("pvcClaim").has("storageClassName")).isTrue();
-    assertThat(values.path("service").path("name").asText())
-        .isEqualTo("harvester-vm-import-controller");
-    assertThat(values.path("service").path("port").asInt()).isEqualTo(8080);
-    String pvc = Files.readString(CHART.resolve("templates/pvc.yaml"));
-    assertThat(pvc).contains(".Values.pvcClaim.storageClassName").contains("storageClassName:");
+  void leaderElectionCanBeSwitchedOff() {
+    HelmChart chart = HelmChart.render(NAMESPACE, Map.of("leaderElection", false));
+    assertThat(OperatorConfig.fromEnvironment(environment(container(chart))).leaderElection())
+        .isEmpty();
   }
 
   @Test
-  void rbacCoversWhatTheOperatorCalls() throws IOException {
-    String rbac = Files.readString(CHART.resolve("templates/rbac.yaml"));
-    for (String resource :
-        new String[] {
-          "vmwaresources",
-          "openstacksources",
-          "ovasources",
-          "virtualmachineimports",
-          "virtualmachineimports/status",
-          "vmwaresources/status",
-          "virtualmachineimports/finalizers",
-          "secrets",
-          "events",
-          "persistentvolumeclaims",
-          "storageclasses",
-          "virtualmachineimages",
-          "virtualmachines",
-          "network-attachment-definitions",
-          "leases"
-        }) {
-      assertThat(rbac).as("RBAC rule for %s", resource).contains(resource);
+  void scratchIsAnEmptyDirUnlessTheAddOnsPvcIsEnabled() {
+    HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
+    assertThat(chart.find(PersistentVolumeClaim.class)).isEmpty();
+    assertThat(scratchVolume(chart).getEmptyDir()).isNotNull();
+  }
+
+  @Test
+  void theScratchPvcGetsTheStorageClassTheAddOnValueNames() {
+    HelmChart chart =
+        HelmChart.render(
+            NAMESPACE,
+            Map.of(
+                "pvcClaim.enabled", true,
+                "pvcClaim.size", "300Gi",
+                "pvcClaim.storageClassName", "longhorn-scratch"));
+    PersistentVolumeClaim pvc = chart.one(PersistentVolumeClaim.class);
+    assertThat(pvc.getSpec().getStorageClassName()).isEqualTo("longhorn-scratch");
+    assertThat(pvc.getSpec().getResources().getRequests().get("storage").toString())
+        .isEqualTo("300Gi");
+    assertThat(pvc.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(scratchVolume(chart).getPersistentVolumeClaim().getClaimName())
+        .isEqualTo(pvc.getMetadata().getName());
+  }
+
+  @Test
+  void anEmptyStorageClassUsesTheClustersDefaultAndADashAsksForNone() {
+    Map<String, Object> enabled = new HashMap<>(Map.of("pvcClaim.enabled", true));
+    assertThat(
+            HelmChart.render(NAMESPACE, enabled)
+                .one(PersistentVolumeClaim.class)
+                .getSpec()
+                .getStorageClassName())
+        .as("no storageClassName: the cluster's default class")
+        .isNull();
+    enabled.put("pvcClaim.storageClassName", "-");
+    assertThat(
+            HelmChart.render(NAMESPACE, enabled)
+                .one(PersistentVolumeClaim.class)
+                .getSpec()
+                .getStorageClassName())
+        .as("\"\": no class, a pre-bound volume")
+        .isEmpty();
+  }
+
+  @Test
+  void rbacIsBoundToTheOperatorsOwnAccountWithoutWildcards() {
+    HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
+    String account =
+        chart.one(Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName();
+    assertThat(chart.one(ServiceAccount.class).getMetadata().getName()).isEqualTo(account);
+    assertThat(chart.operatorsGrants()).isNotEmpty();
+    Stream.concat(
+            chart.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
+            chart.all(Role.class).stream().flatMap(r -> r.getRules().stream()))
+        .forEach(
+            (PolicyRule rule) ->
+                assertThat(
+                        Stream.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs())
+                            .flatMap(l -> l.stream()))
+                    .as("rule %s", rule)
+                    .doesNotContain("*"));
+    // the Lease is the only thing written in the release's namespace alone
+    assertThat(chart.operatorsGrants())
+        .filteredOn(g -> g.namespace().isPresent())
+        .allSatisfy(
+            g -> {
+              assertThat(g.namespace()).contains(NAMESPACE);
+              assertThat(g.rule().getResources()).containsExactly("leases");
+            });
+  }
+
+  private static Container container(HelmChart chart) {
+    return chart.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+  }
+
+  /** The container's environment as the kubelet gives it (the downward API's namespace). */
+  private static Map<String, String> environment(Container container) {
+    Map<String, String> env = new HashMap<>();
+    for (EnvVar variable : container.getEnv()) {
+      if (variable.getValueFrom() != null) {
+        assertThat(variable.getValueFrom().getFieldRef().getFieldPath())
+            .isEqualTo("metadata.namespace");
+        env.put(variable.getName(), NAMESPACE);
+      } else {
+        env.put(variable.getName(), Optional.ofNullable(variable.getValue()).orElse(""));
+      }
     }
-    assertThat(rbac).as("no wildcard rules").doesNotContain("\"*\"");
+    return env;
+  }
+
+  private static String scratchMount(Container container) {
+    return container.getVolumeMounts().stream()
+        .filter(m -> m.getName().equals("scratch"))
+        .findFirst()
+        .orElseThrow()
+        .getMountPath();
+  }
+
+  private static Volume scratchVolume(HelmChart chart) {
+    PodSpec pod = chart.one(Deployment.class).getSpec().getTemplate().getSpec();
+    return pod.getVolumes().stream()
+        .filter(v -> v.getName().equals("scratch"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static int containerPort(Container container, String name) {
+    return container.getPorts().stream()
+        .filter(p -> name.equals(p.getName()))
+        .map(ContainerPort::getContainerPort)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no container port named " + name));
+  }
+
+  private static ServicePort servicePort(Service service, int port) {
+    return service.getSpec().getPorts().stream()
+        .filter(p -> p.getPort() == port)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("the Service has no port " + port));
   }
 
   private static Set<String> names(Path dir) throws IOException {

@@ -54,10 +54,14 @@ class OperatorOpenstackIT {
 
   @AfterEach
   void tearDown() {
-    if (operator != null) {
-      operator.close();
+    try {
+      if (operator != null) {
+        operator.close();
+      }
+      cluster.assertTheChartsRbacAllowsEveryOperatorCall();
+    } finally {
+      cluster.close();
     }
-    cluster.close();
   }
 
   @Test

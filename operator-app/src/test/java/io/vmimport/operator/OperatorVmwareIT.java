@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -61,12 +60,16 @@ class OperatorVmwareIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (operator != null) {
-      operator.close();
-    }
-    cluster.close();
-    if (vcsim != null) {
-      vcsim.close();
+    try {
+      if (operator != null) {
+        operator.close();
+      }
+      cluster.assertTheChartsRbacAllowsEveryOperatorCall();
+    } finally {
+      cluster.close();
+      if (vcsim != null) {
+        vcsim.close();
+      }
     }
   }
 
@@ -316,29 +319,13 @@ class OperatorVmwareIT {
   @Test
   void onlyTheLeaderImportsAndAStandbyTakesOverWhenItStops() throws Exception {
     // java-operator-sdk asks the API server whether it may use Leases; the mock's CRUD mode does
-    // not answer SelfSubjectRulesReviews, so this plays the API server's RBAC answer (the chart's
-    // Role grants exactly these verbs)
+    // not answer SelfSubjectRulesReviews, so this plays the API server's answer for the operator's
+    // account with the chart's RBAC
     server
         .expect()
         .post()
         .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-        .andReturn(
-            201,
-            new SelfSubjectRulesReviewBuilder()
-                .withNewMetadata()
-                .endMetadata()
-                .withNewSpec()
-                .withNamespace(NS)
-                .endSpec()
-                .withNewStatus()
-                .withIncomplete(false)
-                .addNewResourceRule()
-                .withApiGroups("coordination.k8s.io")
-                .withResources("leases")
-                .withVerbs("get", "create", "update")
-                .endResourceRule()
-                .endStatus()
-                .build())
+        .andReturn(201, cluster.chartsRulesReview())
         .always();
     operator.close();
     operator = cluster.startOperator(Optional.of(NS));

@@ -6,9 +6,14 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -61,10 +66,22 @@ final class TestCluster implements AutoCloseable {
           "virtualMachineCreated",
           "virtualMachineRunning");
 
+  /** The chart as Helm renders it into this test's namespace, with its default values. */
+  private static final HelmChart OPERATOR_CHART = HelmChart.render(NS, Map.of());
+
+  /** Kubernetes' default role system:basic-user lets every account ask what it may do. */
+  private static final Set<String> EVERY_ACCOUNT_MAY =
+      Set.of(
+          "authorization.k8s.io selfsubjectrulesreviews",
+          "authorization.k8s.io selfsubjectaccessreviews",
+          "authentication.k8s.io selfsubjectreviews");
+
   final KubernetesClient client;
   final FakeHarvester harvester;
   private final Path dir;
   private final List<Watch> watches = new ArrayList<>();
+  private final ApiCall.Recorder operatorCalls = new ApiCall.Recorder();
+  private final List<KubernetesClient> operatorClients = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
   TestCluster(KubernetesClient client, Path dir) throws Exception {
@@ -114,6 +131,14 @@ final class TestCluster implements AutoCloseable {
   }
 
   VmImportOperator startOperator(Optional<String> leaseNamespace, int maxConcurrentImports) {
+    // a client of its own, so that what the operator calls can be told from what the test does
+    KubernetesClient operatorClient =
+        new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder(client.getConfiguration()).build())
+            .withHttpClientBuilderConsumer(
+                builder -> builder.addOrReplaceInterceptor("record", operatorCalls))
+            .build();
+    operatorClients.add(operatorClient);
     return VmImportOperator.start(
         new OperatorConfig(
             Set.of(),
@@ -128,7 +153,50 @@ final class TestCluster implements AutoCloseable {
             Duration.ofMillis(200),
             Duration.ofMillis(500),
             leaseNamespace),
-        client);
+        operatorClient);
+  }
+
+  /**
+   * Every request the operators of this test made is one the Helm chart's RBAC grants to the
+   * operator's service account (rendered by Helm in this test's namespace, where the Lease is), or
+   * one Kubernetes lets every account make (asking what it may do).
+   */
+  void assertTheChartsRbacAllowsEveryOperatorCall() {
+    List<HelmChart.Grant> grants = OPERATOR_CHART.operatorsGrants();
+    assertThat(operatorCalls.calls).as("the operator's API calls").isNotEmpty();
+    assertThat(
+            operatorCalls.calls.stream()
+                .filter(call -> !EVERY_ACCOUNT_MAY.contains(call.group() + " " + call.resource()))
+                .filter(call -> grants.stream().noneMatch(g -> g.allows(call)))
+                .map(ApiCall::toString)
+                .sorted()
+                .toList())
+        .as("calls the chart's RBAC (charts/vmimport-operator/templates/rbac.yaml) refuses")
+        .isEmpty();
+  }
+
+  /** What the API server answers the operator asking what it may do in this test's namespace. */
+  SelfSubjectRulesReview chartsRulesReview() {
+    return new SelfSubjectRulesReviewBuilder()
+        .withNewSpec()
+        .withNamespace(NS)
+        .endSpec()
+        .withNewStatus()
+        .withIncomplete(false)
+        .withResourceRules(
+            OPERATOR_CHART.operatorsGrants().stream()
+                .filter(g -> g.namespace().isEmpty() || g.namespace().get().equals(NS))
+                .map(
+                    g ->
+                        new ResourceRuleBuilder()
+                            .withApiGroups(g.rule().getApiGroups())
+                            .withResources(g.rule().getResources())
+                            .withResourceNames(g.rule().getResourceNames())
+                            .withVerbs(g.rule().getVerbs())
+                            .build())
+                .toList())
+        .endStatus()
+        .build();
   }
 
   Path scratch() {
@@ -410,5 +478,6 @@ final class TestCluster implements AutoCloseable {
   public void close() {
     watches.forEach(Watch::close);
     harvester.close();
+    operatorClients.forEach(KubernetesClient::close);
   }
 }
