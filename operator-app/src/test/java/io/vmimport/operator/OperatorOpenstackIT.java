@@ -22,8 +22,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,6 +105,41 @@ class OperatorOpenstackIT {
 
     cluster.deleteAndAwaitGone("deleted");
 
+    assertTheCloudHoldsOnly(before);
+    cluster.assertNothingLeftInHarvesterOrScratch();
+    assertThat(operator.runningImports()).isZero();
+  }
+
+  @Test
+  void theNextOperatorRemovesWhatAKilledOneLeftInTheCloudAndFinishesTheImport() throws Exception {
+    Set<String> before = LocalOpenstackCloud.temporaryArtifacts();
+    operator.close();
+    operator = null;
+    applySource();
+    Process killed = cluster.startOperatorProcess(dir.resolve("killed-operator.log"), Map.of());
+    try {
+      cluster.apply(
+          TestCluster.importOf("killed", "OpenstackSource", "devstack", "vm-bfv", "private"));
+      cluster.await("killed", OperatorOpenstackIT::holdsSourceArtifacts);
+    } finally {
+      killed.destroyForcibly(); // SIGKILL: its export's cleanup never runs
+      assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    Set<String> leftByTheKilled = new TreeSet<>(LocalOpenstackCloud.temporaryArtifacts());
+    leftByTheKilled.removeAll(before);
+    assertThat(leftByTheKilled).as("what the killed operator's export made").isNotEmpty();
+
+    operator = cluster.startOperator(Optional.empty());
+    cluster.awaitStatus("killed", "virtualMachineRunning");
+
+    assertTheCloudHoldsOnly(before);
+    cluster.assertDownloadsMatch(List.of(LocalOpenstackCloud.dir().resolve("base.raw")));
+  }
+
+  /**
+   * Waits until the cloud's snapshots, volumes and images of exports are those of {@code before}.
+   */
+  private static void assertTheCloudHoldsOnly(Set<String> before) throws InterruptedException {
     Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
     Set<String> left = LocalOpenstackCloud.temporaryArtifacts();
     while (!left.equals(before) && Instant.now().isBefore(deadline)) {
@@ -110,8 +147,6 @@ class OperatorOpenstackIT {
       left = LocalOpenstackCloud.temporaryArtifacts();
     }
     assertThat(left).as("snapshots, volumes and images of the export").isEqualTo(before);
-    cluster.assertNothingLeftInHarvesterOrScratch();
-    assertThat(operator.runningImports()).isZero();
   }
 
   private static boolean holdsSourceArtifacts(VirtualMachineImport vmi) {

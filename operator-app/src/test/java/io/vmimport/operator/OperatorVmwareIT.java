@@ -213,7 +213,9 @@ class OperatorVmwareIT {
     applySecret(vcsim.sourceWithCa());
     try (ThrottlingProxy proxy = slowSource()) {
       Path log = dir.resolve("killed-operator.log");
-      Process killed = startOperatorProcess(log);
+      // disk 0, then disk 1
+      Process killed =
+          cluster.startOperatorProcess(log, Map.of("VMIMPORT_MAX_PARALLEL_DISKS", "1"));
       VirtualMachineImport mid;
       try {
         cluster.apply(big01("killed"));
@@ -245,32 +247,6 @@ class OperatorVmwareIT {
           .isEqualTo(Files.size(vmdks.get(1)));
       cluster.assertDownloadsMatch(raws);
     }
-  }
-
-  /** The operator as its image runs it: Main in its own JVM, configured by environment. */
-  private Process startOperatorProcess(Path log) throws Exception {
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=logback.xml",
-                Main.class.getName())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
-    env.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
-    env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
-    env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
-    env.put("KUBERNETES_NAMESPACE", NS);
-    env.put("VMIMPORT_LEADER_ELECTION", "false");
-    env.put("VMIMPORT_SCRATCH_DIR", cluster.scratch().toString());
-    env.put("VMIMPORT_IMAGE_SERVER_ADDRESS", "127.0.0.1");
-    env.put("VMIMPORT_IMAGE_SERVER_PORT", "0");
-    env.put("VMIMPORT_HTTP_PORT", "0");
-    env.put("VMIMPORT_STATUS_INTERVAL_MILLIS", "200");
-    env.put("VMIMPORT_MAX_PARALLEL_DISKS", "1"); // disk 0, then disk 1
-    return builder.start();
   }
 
   @Test

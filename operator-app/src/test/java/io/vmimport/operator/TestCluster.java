@@ -199,6 +199,35 @@ final class TestCluster implements AutoCloseable {
         .build();
   }
 
+  /**
+   * The operator as its image runs it: Main in its own JVM, configured by environment (plus {@code
+   * env}), logging to {@code log}; no leader election.
+   */
+  Process startOperatorProcess(Path log, Map<String, String> env) throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dlogback.configurationFile=logback.xml",
+                Main.class.getName())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> variables = builder.environment();
+    variables.put("KUBERNETES_MASTER", client.getMasterUrl().toString());
+    variables.put("KUBERNETES_TRUST_CERTIFICATES", "true");
+    variables.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+    variables.put("KUBERNETES_NAMESPACE", NS);
+    variables.put("VMIMPORT_LEADER_ELECTION", "false");
+    variables.put("VMIMPORT_SCRATCH_DIR", scratch().toString());
+    variables.put("VMIMPORT_IMAGE_SERVER_ADDRESS", "127.0.0.1");
+    variables.put("VMIMPORT_IMAGE_SERVER_PORT", "0");
+    variables.put("VMIMPORT_HTTP_PORT", "0");
+    variables.put("VMIMPORT_STATUS_INTERVAL_MILLIS", "200");
+    variables.putAll(env);
+    return builder.start();
+  }
+
   Path scratch() {
     return dir.resolve("scratch");
   }
