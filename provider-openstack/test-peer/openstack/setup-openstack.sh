@@ -802,6 +802,7 @@ image goes 'active' and can be downloaded.
 """
 import io
 
+from nova.compute import power_state
 from nova.compute import task_states
 from nova.image import glance
 from nova.virt import fake
@@ -810,6 +811,21 @@ SNAPSHOT_BYTES = 4 * 1024 * 1024  # 4 MiB fake disk
 
 
 class UploadingFakeDriver(fake.FakeDriver):
+    # FakeDriver knows only the servers it spawned since nova-compute started, while the database
+    # keeps them across a stop/start of the cloud: adopt a server it lost instead of answering
+    # "instance not found" to a start or stop.
+    def _adopt(self, instance, state):
+        if instance.uuid not in self.instances:
+            self.instances[instance.uuid] = fake.FakeInstance(instance.name, state, instance.uuid)
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        self._adopt(instance, power_state.RUNNING)
+        super().power_off(instance, timeout, retry_interval)
+
+    def power_on(self, context, instance, network_info, block_device_info=None, accel_info=None):
+        self._adopt(instance, power_state.SHUTDOWN)
+        super().power_on(context, instance, network_info, block_device_info, accel_info)
+
     def snapshot(self, context, instance, image_id, update_task_state):
         super().snapshot(context, instance, image_id, update_task_state)
         header = ('osci-fake-snapshot instance=%s\n' % instance.uuid).encode()
