@@ -9,6 +9,7 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,9 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Export: the bytes of every disk of the known VM arrive unchanged, and whatever the export created
  * on the source is gone after {@code complete()}, after {@code abort()} following a failure, and
- * after a cancel that closes the stream from another thread. The suite drives the export as core
- * does: powers the VM off if needed, calls {@code prepare} until ready (sleeping what it asks, at
- * most a second at a time), opens each disk and copies it to a file that the fixture verifies.
+ * after a cancel that closes the stream from another thread; what an export that never ended left
+ * is listed by {@code artifacts()} and removed by the next session's {@code release}. The suite
+ * drives the export as core does: powers the VM off if needed, calls {@code prepare} until ready
+ * (sleeping what it asks, at most a second at a time), opens each disk and copies it to a file that
+ * the fixture verifies.
  */
 public abstract class ExportContract extends ProviderContract {
   /** What the failure and cancel paths read before giving up: enough to have started a transfer. */
@@ -145,6 +149,45 @@ public abstract class ExportContract extends ProviderContract {
       export.abort();
 
       ExportSteps.awaitArtifacts(fixture(), before, "a cancel (stream closed, then abort())");
+    }
+  }
+
+  /**
+   * A process that dies mid-export never calls {@code complete()} or {@code abort()}. Core keeps
+   * what {@link ExportSession#artifacts()} reports in the import's checkpoint and hands it to
+   * {@link io.vmimport.api.source.DiskExporter#release} in the next process. So whatever the export
+   * has made on the source must be listed, and a new session must remove it, also when it is gone
+   * already. Here the dying session is closed without either call, the nearest a test in one JVM
+   * gets to a process killed after preparing every disk.
+   */
+  @Test
+  void whatADeadExportLeftIsReleasedByTheNextSession() {
+    Set<String> before;
+    Set<String> made;
+    List<SourceArtifact> leftovers;
+    try (SourceSession dying = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(dying);
+      before = fixture().sourceArtifacts();
+      ExportSession export = dying.exporter().begin(vm);
+      for (SourceDisk disk : vm.disks()) {
+        ExportSteps.awaitPrepared(export, disk, timeout());
+      }
+      leftovers = export.artifacts();
+      made = new TreeSet<>(fixture().sourceArtifacts());
+      made.removeAll(before);
+    }
+    if (!made.isEmpty()) {
+      assertThat(leftovers)
+          .as("artifacts() of an export that made %s on the source", made)
+          .isNotEmpty();
+    }
+
+    try (SourceSession next = openGoodSource()) {
+      next.exporter().release(leftovers);
+      ExportSteps.awaitArtifacts(fixture(), before, "release() in the next session");
+      // a second process may die too: what is gone already counts as released
+      next.exporter().release(leftovers);
+      next.exporter().release(List.of());
     }
   }
 

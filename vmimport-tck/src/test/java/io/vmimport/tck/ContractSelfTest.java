@@ -86,6 +86,18 @@ class ContractSelfTest {
   }
 
   @Test
+  void artifactsAnExportDoesNotReportFailExport() {
+    assertThat(failedTests(run(ForgetfulExport.class)))
+        .containsExactly("whatADeadExportLeftIsReleasedByTheNextSession()");
+  }
+
+  @Test
+  void releaseFailingOnWhatIsGoneFailsExport() {
+    assertThat(failedTests(run(ReleaseFailsWhenGoneExport.class)))
+        .containsExactly("whatADeadExportLeftIsReleasedByTheNextSession()");
+  }
+
+  @Test
   void declaredButUnsupportedGuestShutdownFailsCapabilities() {
     assertThat(failedTests(run(ClaimsShutdownCapability.class)))
         .containsExactly("guestShutdownWorksIfAndOnlyIfDeclared()");
@@ -189,6 +201,20 @@ class ContractSelfTest {
     @Override
     protected ProviderFixture createFixture() {
       return new FakeFixture("fake-ignores-close");
+    }
+  }
+
+  static class ForgetfulExport extends ExportContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-forgets-artifacts");
+    }
+  }
+
+  static class ReleaseFailsWhenGoneExport extends ExportContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-release-fails-when-gone");
     }
   }
 

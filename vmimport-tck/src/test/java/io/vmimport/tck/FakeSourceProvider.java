@@ -18,6 +18,7 @@ import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
@@ -50,7 +51,9 @@ abstract class FakeSourceProvider implements SourceProvider {
     CORRUPTS_DISK,
     LEAKS_ON_ABORT,
     IGNORES_CLOSE,
-    CLAIMS_GUEST_SHUTDOWN
+    CLAIMS_GUEST_SHUTDOWN,
+    FORGETS_ARTIFACTS,
+    RELEASE_FAILS_WHEN_GONE
   }
 
   private static final AtomicLong KEY_GENERATION = new AtomicLong();
@@ -112,6 +115,18 @@ abstract class FakeSourceProvider implements SourceProvider {
   }
 
   /** Registered twice in the services file: discovery must notice. */
+  public static final class ForgetsArtifacts extends FakeSourceProvider {
+    public ForgetsArtifacts() {
+      super("fake-forgets-artifacts", Flaw.FORGETS_ARTIFACTS);
+    }
+  }
+
+  public static final class ReleaseFailsWhenGone extends FakeSourceProvider {
+    public ReleaseFailsWhenGone() {
+      super("fake-release-fails-when-gone", Flaw.RELEASE_FAILS_WHEN_GONE);
+    }
+  }
+
   public static final class Twin extends FakeSourceProvider {
     public Twin() {
       super("fake-twin", Flaw.NONE);
@@ -259,6 +274,16 @@ abstract class FakeSourceProvider implements SourceProvider {
       return new Export(source, vm, lease);
     }
 
+    @Override
+    public void release(List<SourceArtifact> leftovers) {
+      for (SourceArtifact leftover : leftovers) {
+        boolean removed = source.artifacts.remove(leftover.kind() + ":" + leftover.id());
+        if (!removed && flaw == Flaw.RELEASE_FAILS_WHEN_GONE) {
+          throw new VmImportException(ErrorCode.CLEANUP_FAILED, "no " + leftover);
+        }
+      }
+    }
+
     private FakeSource.FakeVm vm(String name) {
       FakeSource.FakeVm vm = source.vms.get(name);
       if (vm == null) {
@@ -299,6 +324,14 @@ abstract class FakeSourceProvider implements SourceProvider {
               ? new ByteArrayInputStream(sent)
               : new ClosableByteStream(sent);
       return new DiskStream(input, DiskFormat.RAW, OptionalLong.of(sent.length));
+    }
+
+    @Override
+    public List<SourceArtifact> artifacts() {
+      if (flaw == Flaw.FORGETS_ARTIFACTS || !source.artifacts.contains(lease)) {
+        return List.of();
+      }
+      return List.of(new SourceArtifact("lease", vm.name()));
     }
 
     @Override

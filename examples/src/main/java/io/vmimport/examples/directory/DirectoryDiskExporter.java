@@ -8,9 +8,13 @@ import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.SourceArtifact;
+import io.vmimport.api.source.VmLocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class DirectoryDiskExporter implements DiskExporter {
   private static final Logger log = LoggerFactory.getLogger(DirectoryDiskExporter.class);
+  private static final String LEASE_KIND = "export-lease";
 
   private final SourceFolder source;
 
@@ -51,5 +56,50 @@ final class DirectoryDiskExporter implements DiskExporter {
     }
     log.debug("export lease {} created", lease);
     return new DirectoryExportSession(folder, vm, token);
+  }
+
+  /** The artifact an export reports for its lease: the VM's name and the export's token. */
+  static SourceArtifact lease(String vmName, String token) {
+    return new SourceArtifact(LEASE_KIND, vmName + "#" + token);
+  }
+
+  /**
+   * Removes the leases of exports that never ended because their process died. A lease that is
+   * gone, or that a newer export holds, is left alone; so is a VM folder that no longer exists.
+   *
+   * @throws VmImportException {@code CLEANUP_FAILED} naming the leases that remain, or an artifact
+   *     this provider never made
+   */
+  @Override
+  public void release(List<SourceArtifact> leftovers) {
+    List<String> remaining = new ArrayList<>();
+    for (SourceArtifact leftover : leftovers) {
+      int hash = leftover.id().lastIndexOf('#');
+      if (!leftover.kind().equals(LEASE_KIND) || hash < 1) {
+        throw new VmImportException(
+            ErrorCode.CLEANUP_FAILED,
+            "'" + leftover + "' is not an export lease of a directory source");
+      }
+      VmFolder folder;
+      try {
+        folder = source.find(VmLocator.of(leftover.id().substring(0, hash)));
+      } catch (VmImportException e) {
+        if (e.code() == ErrorCode.NOT_FOUND) {
+          continue; // the VM's folder is gone, and its lease with it
+        }
+        throw e;
+      }
+      try {
+        if (folder.removeLease(leftover.id().substring(hash + 1))) {
+          log.info("removed export lease {} of an export that never ended", folder.leaseFile());
+        }
+      } catch (IOException e) {
+        remaining.add(folder.leaseFile() + " (" + e + ")");
+      }
+    }
+    if (!remaining.isEmpty()) {
+      throw new VmImportException(
+          ErrorCode.CLEANUP_FAILED, "could not remove the export leases " + remaining);
+    }
   }
 }

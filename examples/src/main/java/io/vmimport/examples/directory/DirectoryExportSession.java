@@ -9,12 +9,14 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,6 +93,14 @@ final class DirectoryExportSession implements ExportSession {
     end();
   }
 
+  /**
+   * The lease until the export ends: a process that dies first leaves it for the next to release.
+   */
+  @Override
+  public List<SourceArtifact> artifacts() {
+    return ended.get() ? List.of() : List.of(DirectoryDiskExporter.lease(vm.name(), leaseToken));
+  }
+
   @Override
   public void abort() {
     end();
@@ -132,19 +142,11 @@ final class DirectoryExportSession implements ExportSession {
   private void removeLease() {
     Path lease = folder.leaseFile();
     try {
-      String holder;
-      try {
-        holder = Files.readString(lease).strip();
-      } catch (NoSuchFileException e) {
-        // removed by an earlier complete() or abort()
-        return;
+      if (folder.removeLease(leaseToken)) {
+        log.debug("export lease {} removed", lease);
+      } else {
+        log.debug("export lease {} already removed, or taken over by a newer export", lease);
       }
-      if (!holder.equals(leaseToken)) {
-        log.debug("export lease {} belongs to a newer export; left in place", lease);
-        return;
-      }
-      Files.deleteIfExists(lease);
-      log.debug("export lease {} removed", lease);
     } catch (IOException e) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED, "export of VM '" + vm.name() + "': " + lease + " remains", e);

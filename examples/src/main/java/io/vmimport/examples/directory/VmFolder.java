@@ -34,6 +34,22 @@ record VmFolder(Path dir) {
     return dir.resolve(LEASE_FILE);
   }
 
+  /**
+   * Removes the export lease if the export with {@code token} holds it. A lease another export took
+   * over, or none, is left as it is.
+   *
+   * @return whether it removed the lease
+   */
+  boolean removeLease(String token) throws IOException {
+    String holder;
+    try {
+      holder = Files.readString(leaseFile()).strip();
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+    return holder.equals(token) && Files.deleteIfExists(leaseFile());
+  }
+
   /** The {@code id} of {@code vm.json}, or the folder name when it has none. */
   String id() {
     return VmDefinitionParser.id(readDefinition(), name(), definitionFile());
