@@ -53,7 +53,7 @@ record ApiCall(
     }
     boolean watch =
         uri.getQuery() != null
-            && Arrays.asList(uri.getQuery().split("&")).stream()
+            && Arrays.stream(uri.getQuery().split("&"))
                 .anyMatch(p -> p.equals("watch=true") || p.equals("watch=1"));
     String verb =
         switch (method) {

@@ -56,14 +56,7 @@ class OperatorOpenstackIT {
 
   @AfterEach
   void tearDown() {
-    try {
-      if (operator != null) {
-        operator.close();
-      }
-      cluster.assertTheChartsRbacAllowsEveryOperatorCall();
-    } finally {
-      cluster.close();
-    }
+    cluster.stopOperatorCheckRbacAndClose(operator);
   }
 
   @Test

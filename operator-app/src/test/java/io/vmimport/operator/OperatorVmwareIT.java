@@ -61,12 +61,8 @@ class OperatorVmwareIT {
   @AfterEach
   void tearDown() throws Exception {
     try {
-      if (operator != null) {
-        operator.close();
-      }
-      cluster.assertTheChartsRbacAllowsEveryOperatorCall();
+      cluster.stopOperatorCheckRbacAndClose(operator);
     } finally {
-      cluster.close();
       if (vcsim != null) {
         vcsim.close();
       }

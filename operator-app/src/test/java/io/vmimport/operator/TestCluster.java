@@ -161,7 +161,7 @@ final class TestCluster implements AutoCloseable {
    * operator's service account (rendered by Helm in this test's namespace, where the Lease is), or
    * one Kubernetes lets every account make (asking what it may do).
    */
-  void assertTheChartsRbacAllowsEveryOperatorCall() {
+  private void assertTheChartsRbacAllowsEveryOperatorCall() {
     List<HelmChart.Grant> grants = OPERATOR_CHART.operatorsGrants();
     assertThat(operatorCalls.calls).as("the operator's API calls").isNotEmpty();
     assertThat(
@@ -173,6 +173,21 @@ final class TestCluster implements AutoCloseable {
                 .toList())
         .as("calls the chart's RBAC (charts/vmimport-operator/templates/rbac.yaml) refuses")
         .isEmpty();
+  }
+
+  /**
+   * The end of a test: stops {@code operator} (if any), checks what the operators called against
+   * the chart's RBAC, and closes this cluster even when the check fails.
+   */
+  void stopOperatorCheckRbacAndClose(VmImportOperator operator) {
+    try {
+      if (operator != null) {
+        operator.close();
+      }
+      assertTheChartsRbacAllowsEveryOperatorCall();
+    } finally {
+      close();
+    }
   }
 
   /** What the API server answers the operator asking what it may do in this test's namespace. */

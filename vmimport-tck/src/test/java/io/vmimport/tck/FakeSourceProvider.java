@@ -114,7 +114,6 @@ abstract class FakeSourceProvider implements SourceProvider {
     }
   }
 
-  /** Registered twice in the services file: discovery must notice. */
   public static final class ForgetsArtifacts extends FakeSourceProvider {
     public ForgetsArtifacts() {
       super("fake-forgets-artifacts", Flaw.FORGETS_ARTIFACTS);
@@ -127,6 +126,7 @@ abstract class FakeSourceProvider implements SourceProvider {
     }
   }
 
+  /** Registered twice in the services file: discovery must notice. */
   public static final class Twin extends FakeSourceProvider {
     public Twin() {
       super("fake-twin", Flaw.NONE);
