@@ -94,7 +94,8 @@ public interface ProviderFixture {
    * The temporary artifacts that exist on the source right now and that an export may create:
    * snapshots, temporary volumes and images, leases, marker files. One string per artifact, e.g.
    * {@code snapshot:vm-42/tck-1}. The export suite compares this set before an export and after its
-   * {@code complete()} or {@code abort()}; it must see the export's artifacts (if any) go away.
+   * {@code complete()} or {@code abort()}, or after a new session's {@code release} of what an
+   * export that never ended reported; it must see the export's artifacts (if any) go away.
    * Artifacts that are being deleted asynchronously may be included until gone: the suite polls.
    */
   Set<String> sourceArtifacts();
