@@ -7,6 +7,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -83,10 +84,14 @@ final class HelmChart {
     return found.isEmpty() ? Optional.empty() : Optional.of(one(kind));
   }
 
-  /** The rules granted to the service account the chart's Deployment runs as. */
+  /** The pod template of the chart's one Deployment: the operator. */
+  PodTemplateSpec operatorPod() {
+    return one(Deployment.class).getSpec().getTemplate();
+  }
+
+  /** The rules granted to the service account the operator's pod runs as. */
   List<Grant> operatorsGrants() {
-    return grantsOf(
-        one(Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName());
+    return grantsOf(operatorPod().getSpec().getServiceAccountName());
   }
 
   /**

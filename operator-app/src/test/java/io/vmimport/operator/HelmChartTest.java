@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -95,7 +94,7 @@ class HelmChartTest {
     assertThat(containerPort(operator, servicePort(service, 9091).getTargetPort().getStrVal()))
         .isEqualTo(config.httpPort());
     assertThat(service.getSpec().getSelector())
-        .isEqualTo(chart.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels());
+        .isEqualTo(chart.operatorPod().getMetadata().getLabels());
     // the probes ask the endpoints the operator serves
     assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
@@ -173,8 +172,7 @@ class HelmChartTest {
   @Test
   void rbacIsBoundToTheOperatorsOwnAccountWithoutWildcards() {
     HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
-    String account =
-        chart.one(Deployment.class).getSpec().getTemplate().getSpec().getServiceAccountName();
+    String account = chart.operatorPod().getSpec().getServiceAccountName();
     assertThat(chart.one(ServiceAccount.class).getMetadata().getName()).isEqualTo(account);
     assertThat(chart.operatorsGrants()).isNotEmpty();
     Stream.concat(
@@ -198,7 +196,7 @@ class HelmChartTest {
   }
 
   private static Container container(HelmChart chart) {
-    return chart.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    return chart.operatorPod().getSpec().getContainers().get(0);
   }
 
   /** The container's environment as the kubelet gives it (the downward API's namespace). */
@@ -225,7 +223,7 @@ class HelmChartTest {
   }
 
   private static Volume scratchVolume(HelmChart chart) {
-    PodSpec pod = chart.one(Deployment.class).getSpec().getTemplate().getSpec();
+    PodSpec pod = chart.operatorPod().getSpec();
     return pod.getVolumes().stream()
         .filter(v -> v.getName().equals("scratch"))
         .findFirst()

@@ -200,7 +200,7 @@ final class TestCluster implements AutoCloseable {
         .withIncomplete(false)
         .withResourceRules(
             OPERATOR_CHART.operatorsGrants().stream()
-                .filter(g -> g.namespace().isEmpty() || g.namespace().get().equals(NS))
+                .filter(g -> g.namespace().map(NS::equals).orElse(true))
                 .map(
                     g ->
                         new ResourceRuleBuilder()

@@ -67,8 +67,8 @@ final class DirectoryDiskExporter implements DiskExporter {
    * Removes the leases of exports that never ended because their process died. A lease that is
    * gone, or that a newer export holds, is left alone; so is a VM folder that no longer exists.
    *
-   * @throws VmImportException {@code CLEANUP_FAILED} naming the leases that remain, or an artifact
-   *     this provider never made
+   * @throws VmImportException {@code CLEANUP_FAILED} naming the leases that remain and any artifact
+   *     this provider never made; the others are released all the same
    */
   @Override
   public void release(List<SourceArtifact> leftovers) {
@@ -76,9 +76,8 @@ final class DirectoryDiskExporter implements DiskExporter {
     for (SourceArtifact leftover : leftovers) {
       int hash = leftover.id().lastIndexOf('#');
       if (!leftover.kind().equals(LEASE_KIND) || hash < 1) {
-        throw new VmImportException(
-            ErrorCode.CLEANUP_FAILED,
-            "'" + leftover + "' is not an export lease of a directory source");
+        remaining.add("'" + leftover + "' (not an export lease of a directory source)");
+        continue;
       }
       VmFolder folder;
       try {
@@ -98,8 +97,7 @@ final class DirectoryDiskExporter implements DiskExporter {
       }
     }
     if (!remaining.isEmpty()) {
-      throw new VmImportException(
-          ErrorCode.CLEANUP_FAILED, "could not remove the export leases " + remaining);
+      throw new VmImportException(ErrorCode.CLEANUP_FAILED, "could not release " + remaining);
     }
   }
 }

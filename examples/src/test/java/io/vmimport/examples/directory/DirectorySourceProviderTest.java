@@ -20,6 +20,7 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
@@ -61,6 +62,37 @@ class DirectorySourceProviderTest {
       export.complete();
 
       assertThat(fixture.sourceArtifacts()).isEmpty();
+    }
+  }
+
+  @Test
+  void releaseRemovesADeadExportsLeaseButNotANewerOnesAndNamesWhatItCannotRelease() {
+    try (SourceSession session = provider.open(fixture.goodSource())) {
+      SourceVm vm = session.inventory().describe(VmLocator.of(DirectoryFixture.KNOWN_VM));
+      session.power().powerOff(vm);
+      List<SourceArtifact> dead = session.exporter().begin(vm).artifacts();
+      assertThat(dead).hasSize(1);
+
+      ExportSession newer = session.exporter().begin(vm);
+      session.exporter().release(dead);
+      assertThat(fixture.sourceArtifacts())
+          .as("the lease a newer export took over")
+          .containsExactly("db-01/.export-lease");
+
+      assertThatThrownBy(
+              () ->
+                  session
+                      .exporter()
+                      .release(
+                          List.of(
+                              new SourceArtifact("snapshot", "snap-1"), newer.artifacts().get(0))))
+          .isInstanceOfSatisfying(
+              VmImportException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.CLEANUP_FAILED))
+          .hasMessageContaining("'snapshot snap-1' (not an export lease of a directory source)");
+      assertThat(fixture.sourceArtifacts())
+          .as("the valid lease is released all the same")
+          .isEmpty();
     }
   }
 
