@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * The import process of the benchmark (bench/run.sh).
@@ -87,7 +88,8 @@ public final class BenchImport {
         ImportEngine engine = ImportEngine.create(config)) {
       ImportResult result =
           engine.run(
-              new ImportRequest(new ImportRef("default", vm), spec, source),
+              new ImportRequest(
+                  new ImportRef("default", vm, UUID.randomUUID().toString()), spec, source),
               new ServingTarget(server, scratch, consumer, consumerDir),
               ImportListener.NONE);
       System.err.println("import: " + result.phase() + ", " + result.images().size() + " disk(s)");

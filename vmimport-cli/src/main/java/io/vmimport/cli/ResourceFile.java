@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.BiFunction;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -125,9 +126,15 @@ final class ResourceFile {
     }
   }
 
-  record ImportDocument(DocumentId id, ImportSpec spec) {
+  /**
+   * A VirtualMachineImport.
+   *
+   * @param uid its {@code metadata.uid} when the file gives one; otherwise one derived from its
+   *     namespace and name, so that a re-run of the same file finds its own work again
+   */
+  record ImportDocument(DocumentId id, ImportSpec spec, String uid) {
     ImportRef ref() {
-      return new ImportRef(id.namespace(), id.name());
+      return new ImportRef(id.namespace(), id.name(), uid);
     }
   }
 
@@ -463,7 +470,17 @@ final class ResourceFile {
       if (kind.equals(SECRET)) {
         secrets.add(secret(id, described));
       } else if (kind.equals(IMPORT)) {
-        imports.add(new ImportDocument(id, importSpec(id, described.get("spec").requireObject())));
+        String uid =
+            metadata
+                .get("uid")
+                .nonEmptyString()
+                .orElseGet(
+                    () ->
+                        UUID.nameUUIDFromBytes(
+                                (namespace + "/" + name).getBytes(StandardCharsets.UTF_8))
+                            .toString());
+        imports.add(
+            new ImportDocument(id, importSpec(id, described.get("spec").requireObject()), uid));
       } else {
         sources.add(source(id, described.get("spec").requireObject()));
       }

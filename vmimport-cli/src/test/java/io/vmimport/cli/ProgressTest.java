@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
-  static final ImportRef REF = new ImportRef("default", "web");
+  static final ImportRef REF = new ImportRef("default", "web", "uid-web");
   static final long MIB = 1 << 20;
 
   final StringWriter out = new StringWriter();

@@ -8,7 +8,6 @@ import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.Credentials;
 import io.vmimport.api.model.DiskBus;
-import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.ImportSpec;
 import io.vmimport.api.model.NetworkMapping;
@@ -93,7 +92,7 @@ class ResourceFileTest {
     assertThat(file.imports()).hasSize(1);
     ImportRequest request = file.request(file.imports().get(0), false);
 
-    assertThat(request.ref()).isEqualTo(new ImportRef("prod", "web-01"));
+    assertThat(request.ref().toString()).isEqualTo("prod/web-01");
     assertThat(request.spec())
         .isEqualTo(
             new ImportSpec(
@@ -153,7 +152,7 @@ class ResourceFileTest {
 
     ImportRequest request = file.request(file.imports().get(0), false);
 
-    assertThat(request.ref()).isEqualTo(new ImportRef("default", "appliance"));
+    assertThat(request.ref().toString()).isEqualTo("default/appliance");
     assertThat(request.spec())
         .isEqualTo(
             ImportSpec.builder(
@@ -216,10 +215,8 @@ class ResourceFileTest {
         .extracting(s -> s.id().toString())
         .containsExactly("VmwareSource default/vcsim", "OpenstackSource default/devstack");
     assertThat(file.imports())
-        .extracting(ImportDocument::ref)
-        .containsExactly(
-            new ImportRef("default", "alpine-export-test"),
-            new ImportRef("default", "openstack-demo"));
+        .extracting(doc -> doc.ref().toString())
+        .containsExactly("default/alpine-export-test", "default/openstack-demo");
     ImportDocument alpine = file.imports().get(0);
     assertThat(alpine.spec().networkMapping())
         .containsExactly(

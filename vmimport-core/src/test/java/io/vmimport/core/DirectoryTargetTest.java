@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DirectoryTargetTest {
   @TempDir Path dir;
 
-  private final ImportRef ref = new ImportRef("default", "db-import");
+  private final ImportRef ref = new ImportRef("default", "db-import", "uid-db");
 
   @Test
   void writesDisksAndAVmDescription() throws Exception {

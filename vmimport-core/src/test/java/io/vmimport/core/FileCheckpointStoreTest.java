@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FileCheckpointStoreTest {
   @TempDir Path dir;
-  private final ImportRef ref = new ImportRef("default", "web");
+  private final ImportRef ref = new ImportRef("default", "web", "uid-web");
 
   @Test
   void survivesANewStoreInstance() {

@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImportEngineTest {
-  private static final ImportRef REF = new ImportRef("default", "web-import");
+  private static final ImportRef REF = new ImportRef("default", "web-import", "uid-web");
   private static final SourceRef SOURCE_REF =
       new SourceRef("migration.harvesterhci.io/v1beta1", "FakeSource", "lab", "default");
   private static final SourceSpec SOURCE =

@@ -78,7 +78,7 @@ class StreamingImportIT {
     FakeTarget target = new FakeTarget(dir.resolve("out"));
     target.format = format;
     CopyingConverter converter = new CopyingConverter();
-    ImportRef ref = new ImportRef("default", "app");
+    ImportRef ref = new ImportRef("default", "app", "uid-app");
     try (ImportEngine engine =
         new ImportEngine(
             new ProviderRegistry(List.of(source)),

@@ -16,6 +16,7 @@ import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ImportResult;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Embedding vmimport in a Java program: one import from the {@code directory} source into an output
@@ -45,8 +46,9 @@ public final class EmbeddedImport {
         ImportSpec.builder(new SourceRef(API_VERSION, "DirectorySource", "lab", "default"), vmName)
             .addNetworkMapping(new NetworkMapping(network, "default/vlan1"))
             .build();
-    ImportRequest request =
-        new ImportRequest(new ImportRef("default", vmName + "-import"), spec, source);
+    // a new import on every call; a program that resumes imports keeps the uid with its record
+    ImportRef ref = new ImportRef("default", vmName + "-import", UUID.randomUUID().toString());
+    ImportRequest request = new ImportRequest(ref, spec, source);
 
     EngineConfig config = EngineConfig.builder(outputDir.resolve(".scratch")).build();
     try (ImportEngine engine = ImportEngine.create(config)) {

@@ -55,7 +55,7 @@ final class TestVms {
                 NicModel.RTL8139,
                 NetworkAttachment.POD));
     return new TargetVm(
-        new ImportRef(namespace, importName),
+        new ImportRef(namespace, importName, "uid-" + importName),
         "web-server-01-production-frankfurt",
         LONG_SOURCE_NAME,
         Optional.of("Customer portal front end\nowner: web team"),

@@ -24,7 +24,8 @@ public final class ImportSpecs {
   private ImportSpecs() {}
 
   public static ImportRef ref(VirtualMachineImport vmi) {
-    return new ImportRef(vmi.getMetadata().getNamespace(), vmi.getMetadata().getName());
+    return new ImportRef(
+        vmi.getMetadata().getNamespace(), vmi.getMetadata().getName(), vmi.getMetadata().getUid());
   }
 
   /**

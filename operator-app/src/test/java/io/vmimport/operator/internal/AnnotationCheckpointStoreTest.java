@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class AnnotationCheckpointStoreTest {
   KubernetesClient client;
 
-  private final ImportRef ref = new ImportRef("default", "web");
+  private final ImportRef ref = new ImportRef("default", "web", "uid-web");
   private AnnotationCheckpointStore store;
 
   @BeforeEach
