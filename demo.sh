@@ -2,9 +2,19 @@
 # The main job, as a newcomer runs it on a fresh Debian machine: builds vmimport and a real vSphere
 # API simulator (vcsim), shapes a VM with a real disk, imports it with `vmimport import` (visible
 # progress, TLS verified against a throw-away CA), checks the converted disk byte for byte, prints
-# where the disk, the Harvester manifests and the VM description are, and stops vcsim.
-# Usage: ./demo.sh [OUTPUT_DIR]        (default: ./demo-output)
+# where the disk, the Harvester manifests and the VM description are, and what to try next.
+# Usage: ./demo.sh [--keep-running] [OUTPUT_DIR]        (default: ./demo-output)
+#   --keep-running  leave vcsim running, so that the commands the demo prints at its end work
 # Without a VM platform at all: examples/demo-directory.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec "$root/provider-vmware/test-peer/demo-vcsim.sh" "${1:-$PWD/demo-output}"
+args=()
+out="$PWD/demo-output"
+for arg in "$@"; do
+  case "$arg" in
+    --keep-running) args+=("$arg") ;;
+    -*) echo "usage: ./demo.sh [--keep-running] [OUTPUT_DIR]" >&2; exit 2 ;;
+    *) out="$arg" ;;
+  esac
+done
+exec "$root/provider-vmware/test-peer/demo-vcsim.sh" "${args[@]}" "$out"

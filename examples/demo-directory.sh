@@ -5,25 +5,32 @@
 #      with random data in scattered places), powered on;
 #   3. writes the resources.yaml a user would apply (Secret + source + VirtualMachineImport);
 #   4. runs `vmimport validate`, `vmimport inspect` and `vmimport import` with visible progress;
-#   5. checks the converted disks against the source with `qemu-img compare`.
-# Usage: examples/demo-directory.sh [OUTPUT_DIR]        (default: ./demo-output)
+#   5. checks the converted disks against the source with `qemu-img compare`, and prints the
+#      commands to try next (the source VM and resources.yaml stay in OUTPUT_DIR for them).
+# Usage: examples/demo-directory.sh [OUTPUT_DIR]        (default: ./demo-directory-output)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="$(realpath -m "${1:-$PWD/demo-output}")"
+out="$(realpath -m "${1:-$PWD/demo-directory-output}")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+t0=$(date +%s)
 
 "$root/scripts/install-test-deps.sh"
 
 examples_jar="$root/examples/target/examples-0.1.0-SNAPSHOT.jar"
 if [ ! -f "$examples_jar" ] || [ -n "$(find "$root"/*/src "$root"/pom.xml "$root"/*/pom.xml -newer "$examples_jar" -print -quit)" ]; then
-  echo "building vmimport and the example provider..." >&2
-  (cd "$root" && mvn -B -q -DskipTests -DskipITs -Dspotless.check.skip=true \
-    -pl vmimport-cli,examples -am package) | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2 || true
+  echo "== building vmimport and the example provider: about a minute the first time" >&2
+  if ! build_log="$(cd "$root" && mvn -B -q -DskipTests -DskipITs -Dspotless.check.skip=true \
+    -pl vmimport-cli,examples -am package 2>&1)"; then
+    printf '%s\n' "$build_log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2
+    echo "demo: building vmimport failed; see the messages above" >&2
+    exit 1
+  fi
 fi
 
-echo "== making source VM web01 in $work/source"
-vm="$work/source/web01"
+echo "== making source VM web01 in $out/source"
+rm -rf "$out/source"
+vm="$out/source/web01"
 mkdir -p "$vm"
 qemu-img create -q -f raw "$work/boot.raw" 1G
 qemu-img create -q -f raw "$vm/disk1.raw" 1G
@@ -41,9 +48,9 @@ cat > "$vm/vm.json" <<'JSON'
           {"mac": "00:50:56:aa:bb:02", "model": "e1000", "network": "backup"}]}
 JSON
 echo on > "$vm/power"
-echo "demo:s3cret-demo" > "$work/source/.credentials"
+echo "demo:s3cret-demo" > "$out/source/.credentials"
 
-cat > "$work/resources.yaml" <<YAML
+cat > "$out/resources.yaml" <<YAML
 apiVersion: v1
 kind: Secret
 metadata:
@@ -59,7 +66,7 @@ metadata:
   name: lab
   namespace: default
 spec:
-  path: $work/source
+  path: $out/source
   credentials:
     name: lab-credentials
     namespace: default
@@ -81,15 +88,15 @@ spec:
     namespace: default
 YAML
 echo "== resources.yaml"
-sed 's/^/    /' "$work/resources.yaml"
+sed 's/^/    /' "$out/resources.yaml"
 
 export VMIMPORT_CLASSPATH="$examples_jar"
 echo "== vmimport validate"
-"$root/vmimport" validate -f "$work/resources.yaml"
+"$root/vmimport" validate -f "$out/resources.yaml"
 echo "== vmimport inspect -o yaml"
-"$root/vmimport" inspect -f "$work/resources.yaml" -o yaml
+"$root/vmimport" inspect -f "$out/resources.yaml" -o yaml
 echo "== vmimport import --output-dir $out"
-"$root/vmimport" import -f "$work/resources.yaml" --output-dir "$out"
+"$root/vmimport" import -f "$out/resources.yaml" --output-dir "$out"
 
 echo "== checking the converted disks against the source"
 qemu-img compare -q "$out/web01/disk-0.qcow2" "$work/boot.raw" && echo "disk-0.qcow2 = source disk0 (boot)"
@@ -98,3 +105,9 @@ echo "source VM power state now: $(cat "$vm/power")"
 echo
 echo "converted disks and the VM description are in $out/web01:"
 ls -l "$out/web01"
+echo
+echo "== next, try (from $root; the example provider must be on the class path):"
+echo "    export VMIMPORT_CLASSPATH=$examples_jar"
+echo "    ./vmimport validate -f $out/resources.yaml"
+echo "    ./vmimport inspect  -f $out/resources.yaml -o json"
+echo "demo done in $(($(date +%s) - t0)) s"

@@ -5,10 +5,13 @@ set -euo pipefail
 missing=()
 command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
+# Debian's maven package brings a Java runtime, not the compiler the build needs
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "missing: ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root" >&2
+    echo "install-test-deps.sh: missing ${missing[*]}; installing packages needs root:" >&2
+    echo "  run it as root, or: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
   echo "installing ${missing[*]}..." >&2

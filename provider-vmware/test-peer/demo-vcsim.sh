@@ -7,19 +7,35 @@
 #      streamOptimized VMDK made from known content;
 #   4. writes resources.yaml (Secret + VmwareSource + VirtualMachineImport) and runs
 #      `vmimport validate`, `vmimport inspect` and `vmimport import --output-dir` with progress;
-#   5. checks the converted disk against the known content, prints where the results are and stops
-#      vcsim (by its PID, also on failure).
-# Usage: provider-vmware/test-peer/demo-vcsim.sh [OUTPUT_DIR]   (default: ./demo-vcsim-output)
+#   5. checks the converted disk against the known content, prints where the results are and the
+#      commands to try next, and stops vcsim (by its PID, also on failure) unless --keep-running.
+# Usage: provider-vmware/test-peer/demo-vcsim.sh [--keep-running] [OUTPUT_DIR]
+#        (default: ./demo-vcsim-output); resources.yaml is kept in OUTPUT_DIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-out="$(realpath -m "${1:-$PWD/demo-vcsim-output}")"
+keep_running=0
+out_arg=""
+for arg in "$@"; do
+  case "$arg" in
+    --keep-running) keep_running=1 ;;
+    -*) echo "usage: demo-vcsim.sh [--keep-running] [OUTPUT_DIR]" >&2; exit 2 ;;
+    *) out_arg="$arg" ;;
+  esac
+done
+out="$(realpath -m "${out_arg:-$PWD/demo-vcsim-output}")"
 vcsim_dir="${VCSIM_DIR:-$HOME/.cache/vcsim}"
 work="$(mktemp -d)"
 vcsim_pid=""
+t0=$(date +%s)
 cleanup() {
+  local status=$?
   if [ -n "$vcsim_pid" ] && kill -0 "$vcsim_pid" 2>/dev/null; then
-    kill "$vcsim_pid"; wait "$vcsim_pid" 2>/dev/null || true; echo "== vcsim (pid $vcsim_pid) stopped"
+    if [ "$keep_running" = 1 ] && [ "$status" = 0 ]; then
+      echo "== vcsim keeps running (pid $vcsim_pid); stop it with: kill $vcsim_pid"
+    else
+      kill "$vcsim_pid"; wait "$vcsim_pid" 2>/dev/null || true; echo "== vcsim (pid $vcsim_pid) stopped"
+    fi
   fi
   rm -rf "$work"
 }
@@ -36,9 +52,14 @@ echo "== building vcsim and govc in $vcsim_dir"
 "$here/vcsim/build-vcsim.sh" "$vcsim_dir"
 govc="$vcsim_dir/bin/govc"
 
-echo "== building vmimport (the CLI includes provider-vmware)"
-(cd "$root" && mvn -B -q -DskipTests -DskipITs -Dspotless.check.skip=true \
-  -pl vmimport-cli -am package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2 || true
+echo "== building vmimport (the CLI includes provider-vmware): about a minute the first time"
+if ! build_log="$(cd "$root" && mvn -B -q -DskipTests -DskipITs -Dspotless.check.skip=true \
+  -pl vmimport-cli -am package 2>&1)"; then
+  printf '%s\n' "$build_log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' >&2
+  echo "demo: building vmimport failed; see the messages above" >&2
+  exit 1
+fi
+echo "built in $(($(date +%s) - t0)) s (vcsim and vmimport)"
 
 echo "== making a CA and a certificate for 127.0.0.1"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -keyout "$work/ca.key" -out "$work/ca.crt" \
@@ -81,7 +102,8 @@ qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$work/web01.raw" "
 "$govc" datastore.upload -ds LocalDS_0 "$work/web01.vmdk" web01/web01.vmdk >/dev/null
 echo "web01's disk: a streamOptimized VMDK of $(du -h "$work/web01.vmdk" | cut -f1) holding 16 MiB of random data in 256 MiB"
 
-cat > "$work/resources.yaml" <<YAML
+mkdir -p "$out"
+cat > "$out/resources.yaml" <<YAML
 apiVersion: v1
 kind: Secret
 metadata:
@@ -124,14 +146,14 @@ spec:
 YAML
 echo "== resources.yaml (the CA certificate shortened here)"
 awk '/BEGIN CERTIFICATE/{print; print "      ..."; skip=1; next} /END CERTIFICATE/{skip=0} !skip' \
-  "$work/resources.yaml" | sed 's/^/    /'
+  "$out/resources.yaml" | sed 's/^/    /'
 
 echo "== vmimport validate"
-"$root/vmimport" validate -f "$work/resources.yaml"
+"$root/vmimport" validate -f "$out/resources.yaml"
 echo "== vmimport inspect -o yaml"
-"$root/vmimport" inspect -f "$work/resources.yaml" -o yaml
+"$root/vmimport" inspect -f "$out/resources.yaml" -o yaml
 echo "== vmimport import --output-dir $out"
-"$root/vmimport" import -f "$work/resources.yaml" --output-dir "$out"
+"$root/vmimport" import -f "$out/resources.yaml" --output-dir "$out"
 
 echo "== checking the converted disk against web01's content"
 disk="$(ls "$out"/web01/disk-0.* | head -1)"
@@ -139,4 +161,14 @@ qemu-img compare -q "$disk" "$work/web01.raw" && echo "$(basename "$disk") = web
 echo
 echo "converted disk:     $disk"
 echo "VM description:     $(ls "$out"/web01/*.json | head -1)"
+echo "resources:          $out/resources.yaml"
 ls -l "$out/web01"
+echo
+echo "== next, try (from $root):"
+echo "    ./vmimport validate -f $out/resources.yaml"
+echo "    ./vmimport inspect  -f $out/resources.yaml -o json"
+echo "    ./vmimport import   -f $out/resources.yaml --output-dir $out"
+if [ "$keep_running" != 1 ]; then
+  echo "  (they need vcsim: run ./demo.sh --keep-running to leave it running)"
+fi
+echo "demo done in $(($(date +%s) - t0)) s"

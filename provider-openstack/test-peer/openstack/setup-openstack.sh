@@ -32,6 +32,10 @@ T_START=$(ts)
 say() { printf '[%6.1fs] %s\n' "$(echo "$(ts) - $T_START" | bc)" "$*"; }
 
 do_install() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-openstack.sh install: installing the OpenStack packages needs root; run it as root" >&2
+    exit 1
+  fi
   # prevent postinst from starting services (no systemd here anyway)
   [ -x /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; }
   export DEBIAN_FRONTEND=noninteractive

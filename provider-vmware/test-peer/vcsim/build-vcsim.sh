@@ -35,6 +35,11 @@ if [ "${SKIP_APT:-0}" != 1 ]; then
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
   done
   if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "build-vcsim.sh: missing packages:$missing; installing them needs root:" >&2
+      echo "  run it as root, or: sudo apt-get install --no-install-recommends$missing" >&2
+      exit 1
+    fi
     log "apt-get install:$missing"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

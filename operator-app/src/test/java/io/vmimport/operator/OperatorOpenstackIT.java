@@ -50,13 +50,16 @@ class OperatorOpenstackIT {
 
   @BeforeEach
   void setUp() throws Exception {
+    Crds.assumePresent(); // before anything starts, so that the tear-down has nothing to stop
     cluster = new TestCluster(client, dir);
     operator = cluster.startOperator(Optional.empty());
   }
 
   @AfterEach
   void tearDown() {
-    cluster.stopOperatorCheckRbacAndClose(operator);
+    if (cluster != null) {
+      cluster.stopOperatorCheckRbacAndClose(operator);
+    }
   }
 
   @Test

@@ -53,6 +53,7 @@ class OperatorVmwareIT {
 
   @BeforeEach
   void setUp() throws Exception {
+    Crds.assumePresent(); // before anything starts, so that the tear-down has nothing to stop
     cluster = new TestCluster(client, dir);
     vcsim = VcsimWorlds.start(dir.resolve("vcsim"));
     operator = cluster.startOperator(Optional.empty());
@@ -61,7 +62,9 @@ class OperatorVmwareIT {
   @AfterEach
   void tearDown() throws Exception {
     try {
-      cluster.stopOperatorCheckRbacAndClose(operator);
+      if (cluster != null) {
+        cluster.stopOperatorCheckRbacAndClose(operator);
+      }
     } finally {
       if (vcsim != null) {
         vcsim.close();

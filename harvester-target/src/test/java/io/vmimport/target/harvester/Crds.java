@@ -46,9 +46,10 @@ public final class Crds {
   public static void assumePresent() {
     Assumptions.assumeTrue(
         Files.isDirectory(DIR),
-        "skipped: "
+        "skipped: needs the real CRD schemas (KubeVirt, Harvester, CDI, Multus, migration) in "
             + DIR.toAbsolutePath().normalize()
-            + " (the shared CRD schemas) is absent, e.g. in a bare clone");
+            + ", the team's shared folder beside the clone; see the README, 'Tests that need"
+            + " ../shared'");
   }
 
   public static CustomResourceDefinition load(String file) {
