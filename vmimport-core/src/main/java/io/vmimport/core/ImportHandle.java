@@ -4,6 +4,7 @@ import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.core.internal.CancelSignal;
+import io.vmimport.core.internal.HumanDuration;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -88,7 +89,9 @@ public final class ImportHandle {
       throw rethrow(e);
     } catch (TimeoutException e) {
       throw new VmImportException(
-          ErrorCode.TIMEOUT, "import " + ref + " still running after " + timeout, e);
+          ErrorCode.TIMEOUT,
+          "import " + ref + " still running after " + HumanDuration.format(timeout),
+          e);
     }
   }
 

@@ -735,7 +735,8 @@ public final class ImportRun {
     if (!ready) {
       throw new VmImportException(
           ErrorCode.TIMEOUT,
-          "images were not ready within " + services.config().imageReadyTimeout());
+          "images were not ready within "
+              + HumanDuration.format(services.config().imageReadyTimeout()));
     }
     return images;
   }

@@ -45,7 +45,7 @@ public final class Retrier {
                     "{} failed (attempt {}), retrying in {}: {}",
                     what,
                     event.getNumberOfRetryAttempts(),
-                    event.getWaitInterval(),
+                    HumanDuration.format(event.getWaitInterval()),
                     event.getLastThrowable().toString()));
     return retry.executeSupplier(() -> translate(what, call));
   }
