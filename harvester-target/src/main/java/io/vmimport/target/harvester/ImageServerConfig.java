@@ -60,7 +60,8 @@ public record ImageServerConfig(
    *     half-sent request or an idle kept-alive connection is closed after it, however slowly its
    *     bytes trickle in. Default 30 s
    * @param sendTimeout how long a response may make no progress (the client reads nothing) before
-   *     the connection is closed. Generous, since a download pauses while its reader flushes to
+   *     the connection is closed; the check runs once per period, so the cut comes after one to two
+   *     periods without progress. Generous, since a download pauses while its reader flushes to
    *     disk. Default 5 min
    */
   public record Limits(int maxConnections, Duration requestTimeout, Duration sendTimeout) {

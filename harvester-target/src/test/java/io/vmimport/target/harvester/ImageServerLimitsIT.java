@@ -259,6 +259,43 @@ class ImageServerLimitsIT {
     assertThat(received).as("bytes of a %d-byte response", size).isLessThan(size);
   }
 
+  @Test
+  void aSlowButSteadyReaderGetsTheWholeFile() throws Exception {
+    // the send timeout cuts a response that makes no progress, not one that is slow
+    start(new ImageServerConfig.Limits(16, Duration.ofSeconds(30), Duration.ofSeconds(1)));
+    long size = 16L << 20;
+    Path disk = ImageServerIT.sparseDisk(dir.resolve("disk-0.qcow2"), size, 1);
+    String path = server.register(disk).toURI().getPath();
+    Socket slow = connect();
+    slow.setReceiveBufferSize(64 << 10);
+    slow.getOutputStream()
+        .write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(US_ASCII));
+    InputStream in = slow.getInputStream();
+    assertThat(line(in)).isEqualTo("HTTP/1.1 200 OK");
+    while (!line(in).isEmpty()) {
+      // headers
+    }
+    long started = System.nanoTime();
+    String expected = ImageServerIT.sha256(Files.newInputStream(disk));
+    java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+    byte[] buffer = new byte[512 << 10];
+    long received = 0;
+    // half a MiB every 100 ms: 16 MiB take about 3 s, three times the send timeout
+    while (received < size) {
+      int want = (int) Math.min(buffer.length, size - received);
+      int n = in.readNBytes(buffer, 0, want);
+      digest.update(buffer, 0, n);
+      if (n < want) {
+        break; // cut by the server
+      }
+      received += n;
+      Thread.sleep(100);
+    }
+    assertThat(received).as("bytes received").isEqualTo(size);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofSeconds(2));
+    assertThat(java.util.HexFormat.of().formatHex(digest.digest())).isEqualTo(expected);
+  }
+
   private Socket connect() throws IOException {
     Socket socket = new Socket();
     sockets.add(socket);

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * makes the server hold one open file, not thousands, and the requests it has not reached stay in
  * the client's socket. A request head must arrive within the request timeout of the connection
  * being ready for it; a response that makes no progress is cut by the {@code IdleStateHandler}'s
- * writer-idle event.
+ * second writer-idle event in a row, so after one to two send timeouts without progress.
  */
 public final class ImageRequestHandler extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(ImageRequestHandler.class);
@@ -105,7 +105,9 @@ public final class ImageRequestHandler extends ChannelDuplexHandler {
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
     if (event instanceof IdleStateEvent idle && idle.state() == IdleState.WRITER_IDLE) {
-      if (responding) {
+      // the first event after a completed write comes whatever the progress since (it is the
+      // handler's baseline); a later one means no byte went out for a whole period
+      if (responding && !idle.isFirst()) {
         log.debug("closing a download the client stopped reading: {}", ctx.channel());
         ctx.close();
       }
