@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,10 +74,14 @@ public final class ImageServer implements AutoCloseable {
   private static final String REFUSAL =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 5\r\n"
           + "Connection: close\r\n\r\n";
+  private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
 
   private final Map<String, Path> files = new ConcurrentHashMap<>();
   private final AtomicInteger connections = new AtomicInteger();
+  // a flood of refused connections must not become a flood of log lines: one warning a minute
+  private final AtomicLong lastRefusalWarning = new AtomicLong(System.nanoTime() - MINUTE);
+  private final AtomicLong refusedSinceWarning = new AtomicLong();
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel channel;
@@ -233,8 +238,19 @@ public final class ImageServer implements AutoCloseable {
    * Answers a connection beyond the cap with 503 (plain HTTP; a TLS client cannot read one before
    * its handshake) and closes it, without reading its request.
    */
-  private static void refuse(SocketChannel ch, boolean tls, int max) {
-    log.warn("refusing a connection from {}: {} are open already", ch.remoteAddress(), max);
+  private void refuse(SocketChannel ch, boolean tls, int max) {
+    long refused = refusedSinceWarning.incrementAndGet();
+    long last = lastRefusalWarning.get();
+    long now = System.nanoTime();
+    if (now - last >= MINUTE && lastRefusalWarning.compareAndSet(last, now)) {
+      refusedSinceWarning.addAndGet(-refused);
+      log.warn(
+          "refused {} connection(s) since the last warning, the latest from {}: {} are open, the"
+              + " image server's maxConnections",
+          refused,
+          ch.remoteAddress(),
+          max);
+    }
     if (tls) {
       ch.close();
       return;
