@@ -2,6 +2,7 @@ package io.vmimport.operator;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.target.harvester.ImageServerConfig;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,7 +24,10 @@ import java.util.stream.Collectors;
  * @param maxParallelDisks disks transferred at once, over all imports
  * @param imageServerBind where the image server listens
  * @param imageServerUrl the base URL Harvester downloads images from (the operator's Service)
- * @param httpPort health ({@code /healthz}, {@code /readyz}) and {@code /metrics}; 0 = a free port
+ * @param imageServerLimits what one client may hold of the image server
+ * @param httpPort {@code /metrics}, the port the Service publishes; 0 = a free port
+ * @param probePort {@code /healthz} and {@code /readyz}, for the kubelet only: the Service does not
+ *     publish it, so no client of the Service can crowd the probes out; 0 = a free port
  * @param allowCrossNamespaceSecrets whether a source may use a Secret of another namespace
  * @param sourceRecheckInterval how often a source is checked again
  * @param statusInterval the most often byte progress is written to an import's status
@@ -37,7 +41,9 @@ public record OperatorConfig(
     int maxParallelDisks,
     InetSocketAddress imageServerBind,
     Optional<URI> imageServerUrl,
+    ImageServerConfig.Limits imageServerLimits,
     int httpPort,
+    int probePort,
     boolean allowCrossNamespaceSecrets,
     Duration sourceRecheckInterval,
     Duration statusInterval,
@@ -55,7 +61,11 @@ public record OperatorConfig(
           "VMIMPORT_IMAGE_SERVER_ADDRESS",
           "VMIMPORT_IMAGE_SERVER_PORT",
           "VMIMPORT_IMAGE_SERVER_URL",
+          "VMIMPORT_IMAGE_SERVER_MAX_CONNECTIONS",
+          "VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS",
+          "VMIMPORT_IMAGE_SERVER_SEND_TIMEOUT_SECONDS",
           "VMIMPORT_HTTP_PORT",
+          "VMIMPORT_PROBE_PORT",
           "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS",
           "VMIMPORT_SOURCE_RECHECK_SECONDS",
           "VMIMPORT_STATUS_INTERVAL_MILLIS",
@@ -67,6 +77,7 @@ public record OperatorConfig(
     requireNonNull(scratchDir, "scratchDir is null");
     requireNonNull(imageServerBind, "imageServerBind is null");
     requireNonNull(imageServerUrl, "imageServerUrl is null");
+    requireNonNull(imageServerLimits, "imageServerLimits is null");
     requireNonNull(sourceRecheckInterval, "sourceRecheckInterval is null");
     requireNonNull(statusInterval, "statusInterval is null");
     requireNonNull(waitInterval, "waitInterval is null");
@@ -79,6 +90,12 @@ public record OperatorConfig(
       throw new IllegalArgumentException(
           "VMIMPORT_MAX_PARALLEL_DISKS must be at least 1: " + maxParallelDisks);
     }
+    if (probePort != 0 && probePort == httpPort) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_PROBE_PORT must differ from VMIMPORT_HTTP_PORT (both "
+              + probePort
+              + "): the probes get a port of their own");
+    }
   }
 
   /** Defaults: all namespaces, 4 imports and 4 disks at once, no leader election. */
@@ -90,7 +107,9 @@ public record OperatorConfig(
         4,
         new InetSocketAddress("0.0.0.0", 8080),
         Optional.empty(),
+        ImageServerConfig.Limits.DEFAULTS,
         8081,
+        8082,
         false,
         Duration.ofMinutes(5),
         Duration.ofSeconds(2),
@@ -138,7 +157,9 @@ public record OperatorConfig(
             get.apply("VMIMPORT_IMAGE_SERVER_ADDRESS").orElse("0.0.0.0"),
             integer(get, "VMIMPORT_IMAGE_SERVER_PORT", 8080)),
         get.apply("VMIMPORT_IMAGE_SERVER_URL").map(v -> uri("VMIMPORT_IMAGE_SERVER_URL", v)),
+        imageServerLimits(get, d.imageServerLimits()),
         integer(get, "VMIMPORT_HTTP_PORT", d.httpPort()),
+        integer(get, "VMIMPORT_PROBE_PORT", d.probePort()),
         bool(get, "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS", false),
         Duration.ofSeconds(
             integer(
@@ -149,6 +170,31 @@ public record OperatorConfig(
             integer(get, "VMIMPORT_STATUS_INTERVAL_MILLIS", (int) d.statusInterval().toMillis())),
         d.waitInterval(),
         leaseNamespace);
+  }
+
+  private static ImageServerConfig.Limits imageServerLimits(
+      Function<String, Optional<String>> get, ImageServerConfig.Limits d) {
+    int connections = integer(get, "VMIMPORT_IMAGE_SERVER_MAX_CONNECTIONS", d.maxConnections());
+    int request =
+        integer(
+            get,
+            "VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS",
+            (int) d.requestTimeout().toSeconds());
+    int send =
+        integer(
+            get, "VMIMPORT_IMAGE_SERVER_SEND_TIMEOUT_SECONDS", (int) d.sendTimeout().toSeconds());
+    if (connections < 1 || request < 1 || send < 1) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_IMAGE_SERVER_MAX_CONNECTIONS, VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS and"
+              + " VMIMPORT_IMAGE_SERVER_SEND_TIMEOUT_SECONDS must be at least 1: "
+              + connections
+              + ", "
+              + request
+              + ", "
+              + send);
+    }
+    return new ImageServerConfig.Limits(
+        connections, Duration.ofSeconds(request), Duration.ofSeconds(send));
   }
 
   private static int integer(Function<String, Optional<String>> get, String key, int fallback) {

@@ -1,7 +1,5 @@
 package io.vmimport.operator;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
@@ -16,6 +14,7 @@ import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
 import io.vmimport.operator.internal.AnnotationCheckpointStore;
 import io.vmimport.operator.internal.Events;
+import io.vmimport.operator.internal.HealthServer;
 import io.vmimport.operator.internal.ImportReconciler;
 import io.vmimport.operator.internal.OpenstackSourceReconciler;
 import io.vmimport.operator.internal.OperatorMetrics;
@@ -26,13 +25,12 @@ import io.vmimport.target.harvester.HarvesterTarget;
 import io.vmimport.target.harvester.ImageServer;
 import io.vmimport.target.harvester.ImageServerConfig;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,13 +57,17 @@ public final class VmImportOperator implements AutoCloseable {
   private final ExecutorService sourceChecks;
   private final ScheduledExecutorService scheduler;
   private final OperatorMetrics metrics = new OperatorMetrics();
-  private final HttpServer http;
+  private final HealthServer metricsServer;
+  private final HealthServer probeServer;
   private final String identity;
   private final java.util.concurrent.atomic.AtomicBoolean closing =
       new java.util.concurrent.atomic.AtomicBoolean();
+  // without leader election every process leads
+  private final java.util.concurrent.atomic.AtomicBoolean leading;
 
   private VmImportOperator(OperatorConfig config, KubernetesClient client) {
     this.config = config;
+    this.leading = new java.util.concurrent.atomic.AtomicBoolean(config.leaderElection().isEmpty());
     // unique per process: two pods (or two operators in one test) must not share a Lease identity
     this.identity =
         Optional.ofNullable(System.getenv("HOSTNAME")).orElse("vmimport-operator")
@@ -91,7 +93,10 @@ public final class VmImportOperator implements AutoCloseable {
     this.imageServer =
         ImageServer.start(
             new ImageServerConfig(
-                config.imageServerBind(), config.imageServerUrl(), Optional.empty()));
+                config.imageServerBind(),
+                config.imageServerUrl(),
+                Optional.empty(),
+                config.imageServerLimits()));
     HarvesterTarget target = new HarvesterTarget(client, imageServer, config.scratchDir());
     this.sourceChecks = Executors.newFixedThreadPool(4, daemon("vmimport-source-check"));
     this.scheduler = Executors.newScheduledThreadPool(2, daemon("vmimport-status"));
@@ -132,7 +137,10 @@ public final class VmImportOperator implements AutoCloseable {
                                   LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
                                   identity,
                                   new LeaderCallbacks(
-                                      () -> log.info("{} leads", identity),
+                                      () -> {
+                                        leading.set(true);
+                                        log.info("{} leads", identity);
+                                      },
                                       this::lostLeadership,
                                       leader -> log.info("the leader is {}", leader)),
                                   // not JOSDK's System.exit: it would hang when close() runs in
@@ -144,7 +152,18 @@ public final class VmImportOperator implements AutoCloseable {
     register(new OpenstackSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
     register(new OvaSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
     register(imports);
-    this.http = startHttp(config.httpPort());
+    this.metricsServer =
+        HealthServer.start(
+            "metrics",
+            new InetSocketAddress(config.httpPort()),
+            Map.of("/metrics", () -> new HealthServer.Reply(200, metrics.scrape())),
+            HealthServer.Limits.DEFAULTS);
+    this.probeServer =
+        HealthServer.start(
+            "probes",
+            new InetSocketAddress(config.probePort()),
+            Map.of("/healthz", VmImportOperator::live, "/readyz", this::ready),
+            HealthServer.Limits.DEFAULTS);
   }
 
   /** Starts the operator; returns once its informers are synced (or leadership is awaited). */
@@ -153,12 +172,13 @@ public final class VmImportOperator implements AutoCloseable {
     started.operator.start();
     log.info(
         "operator started: namespaces {}, {} import(s) and {} disk(s) at once, image server on"
-            + " port {}, health and metrics on port {}",
+            + " port {}, metrics on port {}, probes on port {}",
         config.namespaces().isEmpty() ? "all" : config.namespaces(),
         config.maxConcurrentImports(),
         config.maxParallelDisks(),
         started.imageServer.port(),
-        started.http.getAddress().getPort());
+        started.metricsServer.port(),
+        started.probeServer.port());
     return started;
   }
 
@@ -178,8 +198,14 @@ public final class VmImportOperator implements AutoCloseable {
     return identity;
   }
 
+  /** Where {@code /metrics} is served. */
   public int httpPort() {
-    return http.getAddress().getPort();
+    return metricsServer.port();
+  }
+
+  /** Where {@code /healthz} and {@code /readyz} are served. */
+  public int probePort() {
+    return probeServer.port();
   }
 
   public int imageServerPort() {
@@ -191,34 +217,31 @@ public final class VmImportOperator implements AutoCloseable {
     return imports.runningImports();
   }
 
-  private HttpServer startHttp(int port) {
-    try {
-      HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
-      server.createContext("/healthz", exchange -> respond(exchange, 200, "ok\n"));
-      server.createContext(
-          "/readyz",
-          exchange -> {
-            boolean ready =
-                operator.getRuntimeInfo().isStarted()
-                    && operator.getRuntimeInfo().allEventSourcesAreHealthy();
-            respond(exchange, ready ? 200 : 503, ready ? "ready\n" : "not ready\n");
-          });
-      server.createContext("/metrics", exchange -> respond(exchange, 200, metrics.scrape()));
-      server.setExecutor(Executors.newSingleThreadExecutor(daemon("vmimport-http")));
-      server.start();
-      return server;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on port " + port + " for health/metrics", e);
-    }
+  /** {@code /healthz}: the process answers. Not leadership: a standby is alive, and needed. */
+  private static HealthServer.Reply live() {
+    return new HealthServer.Reply(200, "ok\n");
   }
 
-  private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
+  /**
+   * {@code /readyz}: whether this pod should get the Service's traffic, which is image downloads.
+   * Only the leader serves images (a standby answers 404 to every token), so a standby is not
+   * ready: readiness decides which pods are the Service's endpoints.
+   */
+  private HealthServer.Reply ready() {
+    String missing;
+    if (closing.get()) {
+      missing = "stopping";
+    } else if (!leading.get()) {
+      missing = "not the leader: another replica serves images";
+    } else if (!operator.getRuntimeInfo().isStarted()
+        || !operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
+      missing = "watches not started or unhealthy";
+    } else if (!imageServer.listening()) {
+      missing = "the image server is not listening";
+    } else {
+      return new HealthServer.Reply(200, "ready\n");
     }
+    return new HealthServer.Reply(503, "not ready: " + missing + "\n");
   }
 
   /**
@@ -226,6 +249,7 @@ public final class VmImportOperator implements AutoCloseable {
    * suspend and exit, so that the pod restarts as a standby instead of importing twice.
    */
   private void lostLeadership() {
+    leading.set(false);
     if (closing.get()) {
       return;
     }
@@ -252,7 +276,8 @@ public final class VmImportOperator implements AutoCloseable {
     log.info("stopping: suspending {} running import(s)", imports.runningImports());
     operator.stop();
     imports.suspendAll(Duration.ofSeconds(60));
-    http.stop(0);
+    metricsServer.close();
+    probeServer.close();
     imageServer.close();
     sourceChecks.shutdownNow();
     scheduler.shutdownNow();

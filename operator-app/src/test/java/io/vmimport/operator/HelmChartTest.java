@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -15,12 +16,14 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.vmimport.target.harvester.ImageServerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -57,9 +60,8 @@ class HelmChartTest {
 
   @Test
   void theOperatorReadsEveryValueTheChartIsGiven() {
-    HelmChart chart =
-        HelmChart.render(
-            NAMESPACE,
+    Map<String, Object> values =
+        new HashMap<>(
             Map.of(
                 "watchNamespaces[0]", "team-a",
                 "watchNamespaces[1]", "team-b",
@@ -69,7 +71,14 @@ class HelmChartTest {
                 "sourceRecheckSeconds", 60,
                 "statusIntervalMillis", 1000,
                 "service.port", 9090,
-                "metricsPort", 9091));
+                "metricsPort", 9091,
+                "probePort", 9092));
+    values.putAll(
+        Map.of(
+            "imageServer.maxConnections", 17,
+            "imageServer.requestTimeoutSeconds", 11,
+            "imageServer.sendTimeoutSeconds", 99));
+    HelmChart chart = HelmChart.render(NAMESPACE, values);
     Container operator = container(chart);
 
     OperatorConfig config = OperatorConfig.fromEnvironment(environment(operator));
@@ -81,6 +90,9 @@ class HelmChartTest {
     assertThat(config.sourceRecheckInterval()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.statusInterval()).isEqualTo(Duration.ofMillis(1000));
     assertThat(config.scratchDir()).isEqualTo(Path.of(scratchMount(operator)));
+    assertThat(config.imageServerLimits())
+        .isEqualTo(
+            new ImageServerConfig.Limits(17, Duration.ofSeconds(11), Duration.ofSeconds(99)));
     assertThat(config.leaderElection())
         .as("the Lease lives in the release's namespace")
         .contains(NAMESPACE);
@@ -95,12 +107,47 @@ class HelmChartTest {
         .isEqualTo(config.httpPort());
     assertThat(service.getSpec().getSelector())
         .isEqualTo(chart.operatorPod().getMetadata().getLabels());
-    // the probes ask the endpoints the operator serves
+    assertProbesOnAPortOfTheirOwn(chart, config, 9092);
+  }
+
+  @Test
+  void theProbesUseAPortTheServiceDoesNotPublish() {
+    HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
+    OperatorConfig config = OperatorConfig.fromEnvironment(environment(container(chart)));
+    assertProbesOnAPortOfTheirOwn(chart, config, 8082);
+    assertThat(publishedContainerPorts(chart))
+        .as("what the Service leads to: images and metrics")
+        .containsExactlyInAnyOrder(config.imageServerBind().getPort(), config.httpPort());
+  }
+
+  /**
+   * The probes ask the endpoints the operator serves, on the port it serves them on, which the
+   * Service does not publish: its clients (image downloads, scrapes, anything in the cluster) must
+   * not be able to crowd the kubelet out.
+   */
+  private static void assertProbesOnAPortOfTheirOwn(
+      HelmChart chart, OperatorConfig config, int probePort) {
+    Container operator = container(chart);
+    assertThat(config.probePort()).isEqualTo(probePort).isNotEqualTo(config.httpPort());
     assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-    assertThat(
-            containerPort(operator, operator.getLivenessProbe().getHttpGet().getPort().getStrVal()))
-        .isEqualTo(config.httpPort());
+    for (Probe probe : List.of(operator.getLivenessProbe(), operator.getReadinessProbe())) {
+      assertThat(containerPort(operator, probe.getHttpGet().getPort().getStrVal()))
+          .as("the port %s probes", probe.getHttpGet().getPath())
+          .isEqualTo(config.probePort());
+    }
+    assertThat(publishedContainerPorts(chart))
+        .as("container ports the Service leads to")
+        .doesNotContain(config.probePort());
+  }
+
+  /** The container ports the Service's ports lead to, names resolved. */
+  private static List<Integer> publishedContainerPorts(HelmChart chart) {
+    Container operator = container(chart);
+    return chart.one(Service.class).getSpec().getPorts().stream()
+        .map(ServicePort::getTargetPort)
+        .map(t -> t.getStrVal() != null ? containerPort(operator, t.getStrVal()) : t.getIntVal())
+        .toList();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.vmimport.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vmimport.target.harvester.ImageServerConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,5 +72,47 @@ class OperatorConfigTest {
     assertThatThrownBy(
             () -> OperatorConfig.fromEnvironment(Map.of("VMIMPORT_LEADER_ELECTION", "nope")))
         .hasMessageContaining("VMIMPORT_LEADER_ELECTION");
+  }
+
+  @Test
+  void theProbesHaveAPortOfTheirOwn() {
+    Map<String, String> env = Map.of("VMIMPORT_LEADER_ELECTION", "false");
+    OperatorConfig defaults = OperatorConfig.fromEnvironment(env);
+    assertThat(defaults.httpPort()).isEqualTo(8081);
+    assertThat(defaults.probePort()).isEqualTo(8082);
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of(
+                        "VMIMPORT_LEADER_ELECTION", "false",
+                        "VMIMPORT_HTTP_PORT", "9000",
+                        "VMIMPORT_PROBE_PORT", "9000")))
+        .hasMessageContaining("VMIMPORT_PROBE_PORT")
+        .hasMessageContaining("9000");
+  }
+
+  @Test
+  void readsTheImageServersLimits() {
+    assertThat(
+            OperatorConfig.fromEnvironment(Map.of("VMIMPORT_LEADER_ELECTION", "false"))
+                .imageServerLimits())
+        .isEqualTo(ImageServerConfig.Limits.DEFAULTS);
+    OperatorConfig config =
+        OperatorConfig.fromEnvironment(
+            Map.of(
+                "VMIMPORT_LEADER_ELECTION", "false",
+                "VMIMPORT_IMAGE_SERVER_MAX_CONNECTIONS", "12",
+                "VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS", "7",
+                "VMIMPORT_IMAGE_SERVER_SEND_TIMEOUT_SECONDS", "600"));
+    assertThat(config.imageServerLimits())
+        .isEqualTo(
+            new ImageServerConfig.Limits(12, Duration.ofSeconds(7), Duration.ofSeconds(600)));
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of(
+                        "VMIMPORT_LEADER_ELECTION", "false",
+                        "VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS", "0")))
+        .hasMessageContaining("VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS");
   }
 }

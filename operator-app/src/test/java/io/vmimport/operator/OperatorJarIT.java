@@ -49,6 +49,7 @@ class OperatorJarIT {
         .put("VMIMPORT_SCRATCH_DIR", Path.of("target", "jar-it-scratch").toString());
     builder.environment().put("VMIMPORT_IMAGE_SERVER_PORT", "0");
     builder.environment().put("VMIMPORT_HTTP_PORT", "0");
+    builder.environment().put("VMIMPORT_PROBE_PORT", "0");
     // nothing listens on port 1; no retries, so the failure comes at once
     builder.environment().put("KUBERNETES_MASTER", "https://127.0.0.1:1");
     builder.environment().put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");

@@ -23,6 +23,7 @@ import io.vmimport.operator.crd.SourceStatus;
 import io.vmimport.operator.crd.VirtualMachineImport;
 import io.vmimport.operator.crd.VirtualMachineImportSpec;
 import io.vmimport.target.harvester.Crds;
+import io.vmimport.target.harvester.ImageServerConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -147,6 +148,8 @@ final class TestCluster implements AutoCloseable {
             2,
             new InetSocketAddress("127.0.0.1", 0),
             Optional.empty(),
+            ImageServerConfig.Limits.DEFAULTS,
+            0,
             0,
             false,
             Duration.ofSeconds(30),
@@ -238,6 +241,7 @@ final class TestCluster implements AutoCloseable {
     variables.put("VMIMPORT_IMAGE_SERVER_ADDRESS", "127.0.0.1");
     variables.put("VMIMPORT_IMAGE_SERVER_PORT", "0");
     variables.put("VMIMPORT_HTTP_PORT", "0");
+    variables.put("VMIMPORT_PROBE_PORT", "0");
     variables.put("VMIMPORT_STATUS_INTERVAL_MILLIS", "200");
     variables.putAll(env);
     return builder.start();
@@ -441,12 +445,22 @@ final class TestCluster implements AutoCloseable {
         .toList();
   }
 
+  /** The body of {@code path}, asked on the port that serves it (probes or metrics). */
   String get(VmImportOperator operator, String path) throws Exception {
+    return ask(operator, path).body();
+  }
+
+  /** {@code path} asked on the port that serves it, answered within 5 s. */
+  HttpResponse<String> ask(VmImportOperator operator, String path) throws Exception {
+    int port =
+        path.equals("/healthz") || path.equals("/readyz")
+            ? operator.probePort()
+            : operator.httpPort();
     return http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
-        .body();
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(5))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /**

@@ -3,17 +3,25 @@ package io.vmimport.target.harvester;
 import static java.util.Objects.requireNonNull;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vmimport.target.harvester.internal.ImageRequestHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,6 +36,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,14 +59,29 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * With TLS the file is sent in chunks, since sendfile cannot encrypt.
+ *
+ * <p>Anything in the cluster can reach the image server through its Service, so what a client may
+ * hold is bounded ({@link ImageServerConfig.Limits}): connections beyond a cap are answered 503, a
+ * request head must arrive within a deadline (a half-sent request does not keep its connection), a
+ * response nobody reads is cut, a connection serves one request at a time (pipelined requests wait
+ * in the client's socket, so at most one file per connection is open), and a {@code Range} is
+ * checked against the file's size before the file is opened.
  */
 public final class ImageServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ImageServer.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   // 32 random bytes, base64url without padding: what register() hands out
+  private static final String REFUSAL =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 5\r\n"
+          + "Connection: close\r\n\r\n";
+  private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
   private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
 
   private final Map<String, Path> files = new ConcurrentHashMap<>();
+  private final AtomicInteger connections = new AtomicInteger();
+  // a flood of refused connections must not become a flood of log lines: one warning a minute
+  private final AtomicLong lastRefusalWarning = new AtomicLong(System.nanoTime() - MINUTE);
+  private final AtomicLong refusedSinceWarning = new AtomicLong();
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final Channel channel;
@@ -67,20 +92,43 @@ public final class ImageServer implements AutoCloseable {
         config.tls().map(context -> new JdkSslContext(context, false, ClientAuth.NONE));
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
+    ImageServerConfig.Limits limits = config.limits();
     try {
       channel =
           new ServerBootstrap()
               .group(boss, workers)
               .channel(NioServerSocketChannel.class)
+              // a connection reads only when its handler asks: one request at a time
+              .childOption(ChannelOption.AUTO_READ, false)
+              // a socket read is of requests only, and every request it holds is decoded and
+              // queued at once: small reads keep that queue small
+              .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(8192))
               .childHandler(
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                      int open = connections.incrementAndGet();
+                      ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                      if (open > limits.maxConnections()) {
+                        refuse(ch, ssl.isPresent(), limits.maxConnections());
+                        return;
+                      }
+                      ch.pipeline()
+                          .addLast(
+                              new IdleStateHandler(
+                                  true,
+                                  0,
+                                  limits.sendTimeout().toMillis(),
+                                  0,
+                                  TimeUnit.MILLISECONDS));
                       ssl.ifPresent(s -> ch.pipeline().addLast(s.newHandler(ch.alloc())));
                       ch.pipeline()
                           .addLast(new HttpServerCodec())
+                          .addLast(new FlowControlHandler())
                           .addLast(new ChunkedWriteHandler())
-                          .addLast(new ImageRequestHandler(files::get, ssl.isEmpty()));
+                          .addLast(
+                              new ImageRequestHandler(
+                                  files::get, ssl.isEmpty(), limits.requestTimeout()));
                     }
                   })
               .bind(config.bind())
@@ -110,6 +158,11 @@ public final class ImageServer implements AutoCloseable {
   /** The port actually bound. */
   public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** Whether the server accepts connections: bound, and not closed. */
+  public boolean listening() {
+    return channel.isActive();
   }
 
   /** Serves {@code file} under a new token until {@link #withdraw}; returns its download URL. */
@@ -179,6 +232,38 @@ public final class ImageServer implements AutoCloseable {
     // no quiet period: nothing is submitted to these loops once the channel is closed
     boss.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     workers.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  /**
+   * Answers a connection beyond the cap with 503 (plain HTTP; a TLS client cannot read one before
+   * its handshake) and closes it, without reading its request.
+   */
+  private void refuse(SocketChannel ch, boolean tls, int max) {
+    long refused = refusedSinceWarning.incrementAndGet();
+    long last = lastRefusalWarning.get();
+    long now = System.nanoTime();
+    if (now - last >= MINUTE && lastRefusalWarning.compareAndSet(last, now)) {
+      refusedSinceWarning.addAndGet(-refused);
+      log.warn(
+          "refused {} connection(s) since the last warning, the latest from {}: {} are open, the"
+              + " image server's maxConnections",
+          refused,
+          ch.remoteAddress(),
+          max);
+    }
+    if (tls) {
+      ch.close();
+      return;
+    }
+    ch.pipeline()
+        .addLast(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelActive(ChannelHandlerContext ctx) {
+                ctx.writeAndFlush(Unpooled.copiedBuffer(REFUSAL, StandardCharsets.US_ASCII))
+                    .addListener(ChannelFutureListener.CLOSE);
+              }
+            });
   }
 
   private static String hostForUri(InetSocketAddress address) {
