@@ -2,6 +2,7 @@ package io.vmimport.operator;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.resources.NamespacePolicy;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,6 +26,8 @@ import java.util.stream.Collectors;
  * @param imageServerUrl the base URL Harvester downloads images from (the operator's Service)
  * @param httpPort health ({@code /healthz}, {@code /readyz}) and {@code /metrics}; 0 = a free port
  * @param allowCrossNamespaceSecrets whether a source may use a Secret of another namespace
+ * @param allowCrossNamespaceSources whether an import may use a source of another namespace (never
+ *     one outside {@code namespaces})
  * @param sourceRecheckInterval how often a source is checked again
  * @param statusInterval the most often byte progress is written to an import's status
  * @param waitInterval how often a waiting import looks at its source again
@@ -39,6 +42,7 @@ public record OperatorConfig(
     Optional<URI> imageServerUrl,
     int httpPort,
     boolean allowCrossNamespaceSecrets,
+    boolean allowCrossNamespaceSources,
     Duration sourceRecheckInterval,
     Duration statusInterval,
     Duration waitInterval,
@@ -57,6 +61,7 @@ public record OperatorConfig(
           "VMIMPORT_IMAGE_SERVER_URL",
           "VMIMPORT_HTTP_PORT",
           "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS",
+          "VMIMPORT_ALLOW_CROSS_NAMESPACE_SOURCES",
           "VMIMPORT_SOURCE_RECHECK_SECONDS",
           "VMIMPORT_STATUS_INTERVAL_MILLIS",
           "VMIMPORT_LEADER_ELECTION",
@@ -79,6 +84,16 @@ public record OperatorConfig(
       throw new IllegalArgumentException(
           "VMIMPORT_MAX_PARALLEL_DISKS must be at least 1: " + maxParallelDisks);
     }
+    // zero would recheck every source in a busy loop, negative fails deep inside the scheduler
+    if (sourceRecheckInterval.isNegative() || sourceRecheckInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_SOURCE_RECHECK_SECONDS must be at least 1: "
+              + sourceRecheckInterval.toSeconds());
+    }
+    if (statusInterval.isNegative() || statusInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_STATUS_INTERVAL_MILLIS must be at least 1: " + statusInterval.toMillis());
+    }
   }
 
   /** Defaults: all namespaces, 4 imports and 4 disks at once, no leader election. */
@@ -91,6 +106,7 @@ public record OperatorConfig(
         new InetSocketAddress("0.0.0.0", 8080),
         Optional.empty(),
         8081,
+        false,
         false,
         Duration.ofMinutes(5),
         Duration.ofSeconds(2),
@@ -140,6 +156,7 @@ public record OperatorConfig(
         get.apply("VMIMPORT_IMAGE_SERVER_URL").map(v -> uri("VMIMPORT_IMAGE_SERVER_URL", v)),
         integer(get, "VMIMPORT_HTTP_PORT", d.httpPort()),
         bool(get, "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS", false),
+        bool(get, "VMIMPORT_ALLOW_CROSS_NAMESPACE_SOURCES", false),
         Duration.ofSeconds(
             integer(
                 get,
@@ -149,6 +166,16 @@ public record OperatorConfig(
             integer(get, "VMIMPORT_STATUS_INTERVAL_MILLIS", (int) d.statusInterval().toMillis())),
         d.waitInterval(),
         leaseNamespace);
+  }
+
+  /** The namespace rules imports and sources are held to, with the settings that relax them. */
+  public NamespacePolicy namespacePolicy() {
+    return new NamespacePolicy(
+        allowCrossNamespaceSources,
+        allowCrossNamespaceSecrets,
+        namespaces,
+        "the operator's setting allowCrossNamespaceSources (chart value of that name) allows it",
+        "the operator's setting allowCrossNamespaceSecrets (chart value of that name) allows it");
   }
 
   private static int integer(Function<String, Optional<String>> get, String key, int fallback) {

@@ -21,6 +21,7 @@ class OperatorConfigTest {
     assertThat(config.maxConcurrentImports()).isEqualTo(4);
     assertThat(config.leaderElection()).contains("harvester-system");
     assertThat(config.allowCrossNamespaceSecrets()).isFalse();
+    assertThat(config.allowCrossNamespaceSources()).isFalse();
     assertThat(config.sourceRecheckInterval()).isEqualTo(Duration.ofMinutes(5));
   }
 
@@ -71,5 +72,29 @@ class OperatorConfigTest {
     assertThatThrownBy(
             () -> OperatorConfig.fromEnvironment(Map.of("VMIMPORT_LEADER_ELECTION", "nope")))
         .hasMessageContaining("VMIMPORT_LEADER_ELECTION");
+  }
+
+  @Test
+  void aRecheckIntervalOfZeroOrLessIsRefused() {
+    for (String seconds : new String[] {"0", "-5"}) {
+      assertThatThrownBy(
+              () ->
+                  OperatorConfig.fromEnvironment(
+                      Map.of(
+                          "VMIMPORT_LEADER_ELECTION",
+                          "false",
+                          "VMIMPORT_SOURCE_RECHECK_SECONDS",
+                          seconds)))
+          .hasMessage("VMIMPORT_SOURCE_RECHECK_SECONDS must be at least 1: " + seconds);
+    }
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of(
+                        "VMIMPORT_LEADER_ELECTION",
+                        "false",
+                        "VMIMPORT_STATUS_INTERVAL_MILLIS",
+                        "0")))
+        .hasMessageContaining("VMIMPORT_STATUS_INTERVAL_MILLIS");
   }
 }

@@ -149,6 +149,7 @@ final class TestCluster implements AutoCloseable {
             Optional.empty(),
             0,
             false,
+            false,
             Duration.ofSeconds(30),
             Duration.ofMillis(200),
             Duration.ofMillis(500),
