@@ -350,6 +350,25 @@ class CommandLineTest {
                 + " [web\\u001b[2K\\rvalid\\nforged] (NOT_FOUND)\n");
   }
 
+  /** inspect's JSON and YAML writers escape a hostile name themselves. */
+  @Test
+  void inspectOutputEscapesControlCharacters() throws IOException {
+    String hostile = "\"web\\e[2K\\rvalid\\nforged\"";
+    rewrite("vmName: " + TestdiskFixture.VM, "vmName: " + hostile);
+    rewrite("virtualMachineName: " + TestdiskFixture.VM, "virtualMachineName: " + hostile);
+
+    for (String format : new String[] {"json", "yaml"}) {
+      Result result = CliRunner.run("inspect", "-f", fixture.resources.toString(), "-o", format);
+
+      assertThat(result.exitCode()).as(result.toString()).isZero();
+      assertThat(result.out()).doesNotContain("\u001b", "\r").contains("web\\");
+      assertThat(result.out().lines()).noneMatch(line -> line.startsWith("forged"));
+      JsonNode vm =
+          (format.equals("json") ? new ObjectMapper() : new YAMLMapper()).readTree(result.out());
+      assertThat(vm.path("name").asText()).isEqualTo("web\u001b[2K\rvalid\nforged");
+    }
+  }
+
   @Test
   void aSourceOfAnotherNamespaceNeedsTheFlag() throws IOException {
     // the Secret and the source move to namespace "lab"; the import stays in "default"
