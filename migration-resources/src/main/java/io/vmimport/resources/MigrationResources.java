@@ -127,7 +127,8 @@ public final class MigrationResources {
    *
    * @param spec its {@code spec} field
    * @param importNamespace where the import is: the default of {@code spec.sourceCluster.namespace}
-   * @param warnings receives unknown fields, which the API server would prune
+   * @param warnings receives unknown fields, which the API server would prune; it may throw to make
+   *     them errors
    */
   public static ImportSpec importSpec(
       ResourceField spec, String importNamespace, Consumer<String> warnings) {
@@ -336,7 +337,7 @@ public final class MigrationResources {
             ResourceField.prefix(object.document())
                 + "unknown field "
                 + object.get(key).path()
-                + " ignored; known fields: "
+                + "; known fields: "
                 + new TreeSet<>(known));
       }
     }

@@ -139,15 +139,25 @@ final class ResourceFile {
     this.warnings = List.copyOf(warnings);
   }
 
-  /** Reads a file; messages name it as given. */
+  /** Reads a file; messages name it as given; unknown fields are errors. */
   static ResourceFile read(Path file) {
+    return read(file, true);
+  }
+
+  /**
+   * Reads a file; messages name it as given.
+   *
+   * @param unknownFieldsAreErrors false to ignore them with a warning, as the API server prunes
+   *     them ({@code --validate=warn})
+   */
+  static ResourceFile read(Path file, boolean unknownFieldsAreErrors) {
     try {
       // a regular file's size is known: refuse a big one without reading a byte of it
       if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
         throw tooBig(file.toString());
       }
       try (InputStream in = Files.newInputStream(file)) {
-        return read(file.toString(), in);
+        return read(file.toString(), in, unknownFieldsAreErrors);
       }
     } catch (IOException e) {
       throw new VmImportException(ErrorCode.INVALID_SPEC, file + ": cannot read: " + e, e);
@@ -158,7 +168,8 @@ final class ResourceFile {
    * Reads a stream (stdin, a device, a pipe) up to {@link #MAX_BYTES}; messages name it {@code
    * name}.
    */
-  static ResourceFile read(String name, InputStream in) throws IOException {
+  static ResourceFile read(String name, InputStream in, boolean unknownFieldsAreErrors)
+      throws IOException {
     byte[] bytes = in.readNBytes(MAX_BYTES + 1);
     if (bytes.length > MAX_BYTES) {
       throw tooBig(name);
@@ -170,7 +181,7 @@ final class ResourceFile {
       throw new VmImportException(
           ErrorCode.INVALID_SPEC, name + ": not a UTF-8 text file (" + e + ")", e);
     }
-    return parse(name, text);
+    return parse(name, text, unknownFieldsAreErrors);
   }
 
   private static VmImportException tooBig(String name) {
@@ -183,8 +194,13 @@ final class ResourceFile {
             + " --import in a file of its own");
   }
 
+  /** Parses a file's text; unknown fields are errors. */
   static ResourceFile parse(String fileName, String yaml) {
-    return new Reader(fileName).read(yaml);
+    return parse(fileName, yaml, true);
+  }
+
+  static ResourceFile parse(String fileName, String yaml, boolean unknownFieldsAreErrors) {
+    return new Reader(fileName, unknownFieldsAreErrors).read(yaml);
   }
 
   String fileName() {
@@ -203,7 +219,10 @@ final class ResourceFile {
     return imports;
   }
 
-  /** Unknown fields, ignored as the Kubernetes API server prunes them, worth a warning. */
+  /**
+   * Unknown fields when they are not errors (ignored as the Kubernetes API server prunes them), and
+   * source fields that are not scalar values.
+   */
   List<String> warnings() {
     return warnings;
   }
@@ -334,9 +353,11 @@ final class ResourceFile {
     private final List<ImportDocument> imports = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Map<String, DocumentId> seen = new LinkedHashMap<>();
+    private final boolean unknownFieldsAreErrors;
 
-    Reader(String fileName) {
+    Reader(String fileName, boolean unknownFieldsAreErrors) {
       this.fileName = fileName;
+      this.unknownFieldsAreErrors = unknownFieldsAreErrors;
       LoaderOptions loader = new LoaderOptions();
       // SnakeYAML's own limits, matched to ours: the whole file, and a depth no manifest needs
       loader.setCodePointLimit(MAX_BYTES);
@@ -449,6 +470,19 @@ final class ResourceFile {
           e);
     }
 
+    /**
+     * A field the CRD does not have. The API server would prune it silently; here it is an error by
+     * default, since it is mostly a typo ({@code forcePoweroff}) whose intent would be lost.
+     */
+    private void unknownField(String message) {
+      if (unknownFieldsAreErrors) {
+        throw new VmImportException(
+            ErrorCode.INVALID_SPEC,
+            message + " (--validate=warn ignores unknown fields with a warning)");
+      }
+      warnings.add(message + " (ignored)");
+    }
+
     private void document(int number, JsonNode node) {
       String position = fileName + ": document " + number;
       if (!node.isObject()) {
@@ -527,7 +561,8 @@ final class ResourceFile {
         imports.add(
             new ImportDocument(
                 id,
-                MigrationResources.importSpec(described.get("spec"), id.namespace(), warnings::add),
+                MigrationResources.importSpec(
+                    described.get("spec"), id.namespace(), this::unknownField),
                 uid));
       } else {
         sources.add(

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Option;
@@ -50,6 +51,15 @@ final class ResourceOptions {
               + " does, so that an import cannot use another namespace's source and credentials.")
   boolean allowCrossNamespaceSources;
 
+  @Option(
+      names = "--validate",
+      paramLabel = "MODE",
+      defaultValue = "strict",
+      description =
+          "strict (default): a field the resources do not have is an error; warn: it is ignored"
+              + " with a warning, as the Kubernetes API server prunes it.")
+  String validate;
+
   /** The namespace rules of the operator, with this command's flags and without watched set. */
   NamespacePolicy policy() {
     return policy(allowCrossNamespaceSources, allowCrossNamespaceSecrets);
@@ -68,17 +78,28 @@ final class ResourceOptions {
   /** An import of the file, resolved against its source and Secret. */
   record ResolvedImport(ImportDocument document, ImportRequest request, String described) {}
 
+  private boolean unknownFieldsAreErrors() {
+    return switch (validate.toLowerCase(Locale.ROOT)) {
+      case "strict" -> true;
+      case "warn" -> false;
+      default ->
+          throw new VmImportException(
+              ErrorCode.INVALID_SPEC,
+              "--validate: '" + validate + "' is not one of [strict, warn]");
+    };
+  }
+
   /** Reads the file and prints its warnings on {@code err}. */
   ResourceFile read(PrintWriter err, InputStream stdin) {
     ResourceFile resources;
     if (file.toString().equals(STDIN)) {
       try {
-        resources = ResourceFile.read("<stdin>", stdin);
+        resources = ResourceFile.read("<stdin>", stdin, unknownFieldsAreErrors());
       } catch (IOException e) {
         throw new VmImportException(ErrorCode.INVALID_SPEC, "cannot read stdin: " + e, e);
       }
     } else {
-      resources = ResourceFile.read(file);
+      resources = ResourceFile.read(file, unknownFieldsAreErrors());
     }
     resources
         .warnings()

@@ -370,6 +370,34 @@ class CommandLineTest {
   }
 
   @Test
+  void unknownFieldsAreErrorsUnlessValidateIsWarn() throws IOException {
+    rewrite(
+        "  virtualMachineName: " + TestdiskFixture.VM,
+        "  virtualMachineName: " + TestdiskFixture.VM + "\n  forcePoweroff: true");
+
+    Result strict =
+        CliRunner.run("validate", "-f", fixture.resources.toString(), "--output-dir", o());
+    Result warn =
+        CliRunner.run(
+            "validate", "-f", fixture.resources.toString(), "--validate=warn", "--output-dir", o());
+
+    assertBadInput(
+        strict,
+        fixture.resources
+            + ": VirtualMachineImport default/test-import: unknown field spec.forcePoweroff; known"
+            + " fields: [");
+    assertThat(strict.err()).contains("(--validate=warn ignores unknown fields with a warning)");
+    assertThat(warn.exitCode()).as(warn.toString()).isZero();
+    assertThat(warn.err())
+        .startsWith(
+            "warning: "
+                + fixture.resources
+                + ": VirtualMachineImport default/test-import: unknown field spec.forcePoweroff")
+        .endsWith("(ignored)\n");
+    assertThat(warn.out()).isEqualTo("default/test-import: valid\n");
+  }
+
+  @Test
   void aSourceOfAnotherNamespaceNeedsTheFlag() throws IOException {
     // the Secret and the source move to namespace "lab"; the import stays in "default"
     rewrite("namespace: default", "namespace: lab");

@@ -261,14 +261,27 @@ class ResourceFileTest {
   }
 
   @Test
-  void unknownFieldsAreIgnoredWithAWarning() {
+  void unknownFieldsAreIgnoredWithAWarningWhenAsked() {
     ResourceFile file =
-        ResourceFile.parse("r.yaml", FULL.replace("forcePowerOff: true", "forcePoweroff: true"));
+        ResourceFile.parse(
+            "r.yaml", FULL.replace("forcePowerOff: true", "forcePoweroff: true"), false);
 
     assertThat(file.imports().get(0).spec().forcePowerOff()).isFalse();
     assertThat(file.warnings())
         .singleElement(InstanceOfAssertFactories.STRING)
-        .startsWith("r.yaml: VirtualMachineImport prod/web-01: unknown field spec.forcePoweroff");
+        .startsWith("r.yaml: VirtualMachineImport prod/web-01: unknown field spec.forcePoweroff")
+        .endsWith("(ignored)");
+  }
+
+  @Test
+  void unknownFieldsAreErrorsByDefault() {
+    assertBad(
+        FULL.replace("forcePowerOff: true", "forcePoweroff: true"),
+        "resources.yaml: VirtualMachineImport prod/web-01: unknown field spec.forcePoweroff; known"
+            + " fields: [defaultDiskBusType, defaultNetworkInterfaceModel, folder, forcePowerOff,"
+            + " gracefulShutdownTimeoutSeconds, networkMapping, skipPreflightChecks, sourceCluster,"
+            + " storageClass, virtualMachineName] (--validate=warn ignores unknown fields with a"
+            + " warning)");
   }
 
   @Test
