@@ -2,6 +2,7 @@ package io.vmimport.operator;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.resources.NamespacePolicy;
 import io.vmimport.target.harvester.ImageServerConfig;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -29,6 +30,8 @@ import java.util.stream.Collectors;
  * @param probePort {@code /healthz} and {@code /readyz}, for the kubelet only: the Service does not
  *     publish it, so no client of the Service can crowd the probes out; 0 = a free port
  * @param allowCrossNamespaceSecrets whether a source may use a Secret of another namespace
+ * @param allowCrossNamespaceSources whether an import may use a source of another namespace (never
+ *     one outside {@code namespaces})
  * @param sourceRecheckInterval how often a source is checked again
  * @param statusInterval the most often byte progress is written to an import's status
  * @param waitInterval how often a waiting import looks at its source again
@@ -45,6 +48,7 @@ public record OperatorConfig(
     int httpPort,
     int probePort,
     boolean allowCrossNamespaceSecrets,
+    boolean allowCrossNamespaceSources,
     Duration sourceRecheckInterval,
     Duration statusInterval,
     Duration waitInterval,
@@ -67,6 +71,7 @@ public record OperatorConfig(
           "VMIMPORT_HTTP_PORT",
           "VMIMPORT_PROBE_PORT",
           "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS",
+          "VMIMPORT_ALLOW_CROSS_NAMESPACE_SOURCES",
           "VMIMPORT_SOURCE_RECHECK_SECONDS",
           "VMIMPORT_STATUS_INTERVAL_MILLIS",
           "VMIMPORT_LEADER_ELECTION",
@@ -96,6 +101,16 @@ public record OperatorConfig(
               + probePort
               + "): the probes get a port of their own");
     }
+    // zero would recheck every source in a busy loop, negative fails deep inside the scheduler
+    if (sourceRecheckInterval.isNegative() || sourceRecheckInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_SOURCE_RECHECK_SECONDS must be at least 1: "
+              + sourceRecheckInterval.toSeconds());
+    }
+    if (statusInterval.isNegative() || statusInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_STATUS_INTERVAL_MILLIS must be at least 1: " + statusInterval.toMillis());
+    }
   }
 
   /** Defaults: all namespaces, 4 imports and 4 disks at once, no leader election. */
@@ -110,6 +125,7 @@ public record OperatorConfig(
         ImageServerConfig.Limits.DEFAULTS,
         8081,
         8082,
+        false,
         false,
         Duration.ofMinutes(5),
         Duration.ofSeconds(2),
@@ -161,6 +177,7 @@ public record OperatorConfig(
         integer(get, "VMIMPORT_HTTP_PORT", d.httpPort()),
         integer(get, "VMIMPORT_PROBE_PORT", d.probePort()),
         bool(get, "VMIMPORT_ALLOW_CROSS_NAMESPACE_SECRETS", false),
+        bool(get, "VMIMPORT_ALLOW_CROSS_NAMESPACE_SOURCES", false),
         Duration.ofSeconds(
             integer(
                 get,
@@ -195,6 +212,16 @@ public record OperatorConfig(
     }
     return new ImageServerConfig.Limits(
         connections, Duration.ofSeconds(request), Duration.ofSeconds(send));
+  }
+
+  /** The namespace rules imports and sources are held to, with the settings that relax them. */
+  public NamespacePolicy namespacePolicy() {
+    return new NamespacePolicy(
+        allowCrossNamespaceSources,
+        allowCrossNamespaceSecrets,
+        namespaces,
+        "the operator's setting allowCrossNamespaceSources (chart value of that name) allows it",
+        "the operator's setting allowCrossNamespaceSecrets (chart value of that name) allows it");
   }
 
   private static int integer(Function<String, Optional<String>> get, String key, int fallback) {

@@ -100,7 +100,7 @@ public final class VmImportOperator implements AutoCloseable {
     HarvesterTarget target = new HarvesterTarget(client, imageServer, config.scratchDir());
     this.sourceChecks = Executors.newFixedThreadPool(4, daemon("vmimport-source-check"));
     this.scheduler = Executors.newScheduledThreadPool(2, daemon("vmimport-status"));
-    SourceResolver resolver = new SourceResolver(client, config.allowCrossNamespaceSecrets());
+    SourceResolver resolver = new SourceResolver(client, config.namespacePolicy());
     Events events = new Events(client, clock);
     this.imports =
         new ImportReconciler(

@@ -68,6 +68,7 @@ class HelmChartTest {
                 "maxConcurrentImports", 7,
                 "maxParallelDisks", 3,
                 "allowCrossNamespaceSecrets", true,
+                "allowCrossNamespaceSources", true,
                 "sourceRecheckSeconds", 60,
                 "statusIntervalMillis", 1000,
                 "service.port", 9090,
@@ -87,6 +88,7 @@ class HelmChartTest {
     assertThat(config.maxConcurrentImports()).isEqualTo(7);
     assertThat(config.maxParallelDisks()).isEqualTo(3);
     assertThat(config.allowCrossNamespaceSecrets()).isTrue();
+    assertThat(config.allowCrossNamespaceSources()).isTrue();
     assertThat(config.sourceRecheckInterval()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.statusInterval()).isEqualTo(Duration.ofMillis(1000));
     assertThat(config.scratchDir()).isEqualTo(Path.of(scratchMount(operator)));

@@ -22,6 +22,7 @@ class OperatorConfigTest {
     assertThat(config.maxConcurrentImports()).isEqualTo(4);
     assertThat(config.leaderElection()).contains("harvester-system");
     assertThat(config.allowCrossNamespaceSecrets()).isFalse();
+    assertThat(config.allowCrossNamespaceSources()).isFalse();
     assertThat(config.sourceRecheckInterval()).isEqualTo(Duration.ofMinutes(5));
   }
 
@@ -114,5 +115,29 @@ class OperatorConfigTest {
                         "VMIMPORT_LEADER_ELECTION", "false",
                         "VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS", "0")))
         .hasMessageContaining("VMIMPORT_IMAGE_SERVER_REQUEST_TIMEOUT_SECONDS");
+  }
+
+  @Test
+  void aRecheckIntervalOfZeroOrLessIsRefused() {
+    for (String seconds : new String[] {"0", "-5"}) {
+      assertThatThrownBy(
+              () ->
+                  OperatorConfig.fromEnvironment(
+                      Map.of(
+                          "VMIMPORT_LEADER_ELECTION",
+                          "false",
+                          "VMIMPORT_SOURCE_RECHECK_SECONDS",
+                          seconds)))
+          .hasMessage("VMIMPORT_SOURCE_RECHECK_SECONDS must be at least 1: " + seconds);
+    }
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of(
+                        "VMIMPORT_LEADER_ELECTION",
+                        "false",
+                        "VMIMPORT_STATUS_INTERVAL_MILLIS",
+                        "0")))
+        .hasMessageContaining("VMIMPORT_STATUS_INTERVAL_MILLIS");
   }
 }

@@ -436,6 +436,18 @@ class OperatorVmwareIT {
         .contains("other-team/vcsim-creds")
         .contains("allowCrossNamespaceSecrets");
 
+    // an import naming a source of another namespace is invalid unless the operator allows it
+    VirtualMachineImport elsewhere =
+        TestCluster.importOf("elsewhere", "VmwareSource", "vcsim", "web-01", "PG-Prod");
+    elsewhere.getSpec().sourceCluster.setNamespace("other-team");
+    cluster.apply(elsewhere);
+    VirtualMachineImport invalid =
+        cluster.awaitStatus("elsewhere", "virtualMachineImportInvalid", true);
+    assertThat(condition(invalid.getStatus().importConditions, "VMMigrationFailed").message)
+        .startsWith(
+            "spec.sourceCluster.namespace: VmwareSource other-team/vcsim is in another namespace")
+        .contains("allowCrossNamespaceSources");
+
     // no OVA provider ships yet: the source says so instead of staying silent
     OvaSource ova = new OvaSource();
     ova.setMetadata(new ObjectMetaBuilder().withName("appliance").withNamespace(NS).build());

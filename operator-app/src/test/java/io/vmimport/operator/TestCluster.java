@@ -152,6 +152,7 @@ final class TestCluster implements AutoCloseable {
             0,
             0,
             false,
+            false,
             Duration.ofSeconds(30),
             Duration.ofMillis(200),
             Duration.ofMillis(500),

@@ -66,19 +66,20 @@ final class ExitCodes {
         err.flush();
         return of(v);
       }
-      err.println("vmimport: internal error: " + e);
+      err.println(TerminalText.escape("vmimport: internal error: " + e));
       err.println(stackTrace(e));
       err.flush();
       return FAILED;
     };
   }
 
-  /** The line printed for a failure. */
+  /** The line printed for a failure, its control characters escaped. */
   static String message(VmImportException e) {
     int code = of(e);
-    return code == BAD_INPUT || code == CANCELLED
-        ? e.getMessage()
-        : e.getMessage() + " (" + e.code() + ")";
+    return TerminalText.escape(
+        code == BAD_INPUT || code == CANCELLED
+            ? e.getMessage()
+            : e.getMessage() + " (" + e.code() + ")");
   }
 
   private static String stackTrace(Throwable e) {

@@ -218,11 +218,12 @@ final class ImportCommand implements Callable<Integer> {
     try {
       if (handle != null && !handle.isDone()) {
         err.println(
-            "cancelling "
-                + handle.ref()
-                + ": removing partial files and source artifacts (waiting up to "
-                + CANCEL_WAIT.toSeconds()
-                + " s)...");
+            TerminalText.escape(
+                "cancelling "
+                    + handle.ref()
+                    + ": removing partial files and source artifacts (waiting up to "
+                    + CANCEL_WAIT.toSeconds()
+                    + " s)..."));
         err.flush();
         cancel(handle);
         try {
@@ -231,11 +232,12 @@ final class ImportCommand implements Callable<Integer> {
           // await's own TIMEOUT, not an import that failed with that code
           if (e.code() == ErrorCode.TIMEOUT && !handle.isDone()) {
             err.println(
-                "the cleanup of "
-                    + handle.ref()
-                    + " did not end within "
-                    + CANCEL_WAIT.toSeconds()
-                    + " s; exiting anyway. Run the import again and cancel it to clean up.");
+                TerminalText.escape(
+                    "the cleanup of "
+                        + handle.ref()
+                        + " did not end within "
+                        + CANCEL_WAIT.toSeconds()
+                        + " s; exiting anyway. Run the import again and cancel it to clean up."));
             err.flush();
             return;
           }
@@ -250,11 +252,11 @@ final class ImportCommand implements Callable<Integer> {
   }
 
   private void printResult(PrintWriter out, ImportResult result) {
-    out.println(result.ref() + ": " + result.phase().wireValue());
+    out.println(TerminalText.escape(result.ref() + ": " + result.phase().wireValue()));
     for (PublishedImage image : result.images()) {
-      out.println("  " + image.diskName() + ": " + image.location());
+      out.println(TerminalText.escape("  " + image.diskName() + ": " + image.location()));
     }
-    out.println("  VM description: " + result.vmLocation());
+    out.println(TerminalText.escape("  VM description: " + result.vmLocation()));
     out.flush();
   }
 
@@ -262,7 +264,7 @@ final class ImportCommand implements Callable<Integer> {
     err.println(ExitCodes.message(e));
     Throwable original = e.getCause() != null ? e.getCause() : e;
     for (Throwable suppressed : original.getSuppressed()) {
-      err.println("  also: " + suppressed.getMessage());
+      err.println(TerminalText.escape("  also: " + suppressed.getMessage()));
     }
     err.flush();
   }
@@ -280,9 +282,9 @@ final class ImportCommand implements Callable<Integer> {
     try {
       Files.deleteIfExists(scratch);
     } catch (DirectoryNotEmptyException e) {
-      err.println("note: scratch files remain in " + scratch);
+      err.println(TerminalText.escape("note: scratch files remain in " + scratch));
     } catch (IOException e) {
-      err.println("note: could not remove " + scratch + ": " + e);
+      err.println(TerminalText.escape("note: could not remove " + scratch + ": " + e));
     }
   }
 }

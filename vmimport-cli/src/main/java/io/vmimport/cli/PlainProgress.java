@@ -35,19 +35,19 @@ final class PlainProgress implements ProgressReporter {
 
   @Override
   public synchronized void phaseChanged(ImportRef ref, ImportPhase phase, String message) {
-    out.println(ref + ": phase: " + phase.wireValue() + " - " + message);
+    out.println(TerminalText.escape(ref + ": phase: " + phase.wireValue() + " - " + message));
     out.flush();
   }
 
   @Override
   public synchronized void conditionChanged(ImportRef ref, ImportCondition condition) {
-    out.println(ref + ": condition: " + ProgressFormat.condition(condition));
+    out.println(TerminalText.escape(ref + ": condition: " + ProgressFormat.condition(condition)));
     out.flush();
   }
 
   @Override
   public synchronized void warning(ImportRef ref, String message) {
-    err.println("warning: " + ref + ": " + message);
+    err.println(TerminalText.escape("warning: " + ref + ": " + message));
     err.flush();
   }
 
@@ -78,7 +78,7 @@ final class PlainProgress implements ProgressReporter {
       line = ProgressFormat.describe(progress);
     }
     shown.put(key, new Shown(progress.stage(), tenth, progress.done(), now));
-    out.println(ref + " " + progress.diskName() + ": " + line);
+    out.println(TerminalText.escape(ref + " " + progress.diskName() + ": " + line));
     out.flush();
   }
 

@@ -4,38 +4,40 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
-import io.vmimport.api.model.Credentials;
-import io.vmimport.api.model.DiskBus;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.ImportSpec;
-import io.vmimport.api.model.NetworkMapping;
-import io.vmimport.api.model.NicModel;
 import io.vmimport.api.model.SourceRef;
 import io.vmimport.api.model.SourceSpec;
-import io.vmimport.core.ProviderRegistry;
+import io.vmimport.resources.MigrationResources;
+import io.vmimport.resources.NamespacePolicy;
+import io.vmimport.resources.ObjectId;
+import io.vmimport.resources.ResourceField;
+import io.vmimport.resources.SecretRef;
+import io.vmimport.resources.SourceObject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.BiFunction;
+import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 
@@ -43,39 +45,30 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * A multi-document YAML file of the resources a user would apply to a cluster running
  * vm-import-controller: {@code v1} Secrets, source objects ({@code VmwareSource}, {@code
  * OpenstackSource}, {@code OvaSource}, or any other {@code *Source} kind of group {@code
- * migration.harvesterhci.io}) and {@code VirtualMachineImport}s. Field names, types and defaults
- * are those of the CRDs (COMPAT.md).
+ * migration.harvesterhci.io}) and {@code VirtualMachineImport}s.
  *
- * <p>Reading checks each document on its own (types, enum values). References between documents
- * (import → source → Secret) are resolved by {@link #request}, so that a file without its Secrets
- * still parses, e.g. upstream's samples.
+ * <p>This class reads YAML (documents, their numbers, the file's name in messages) and hands each
+ * document's tree to {@link MigrationResources}, the translation the operator uses too, where the
+ * rules live (names, numbers, Secrets, namespaces). References between documents (import → source →
+ * Secret) are resolved by {@link #request}, so that a file without its Secrets still parses, e.g.
+ * upstream's samples.
+ *
+ * <p>The file is read whole, at most {@link #MAX_BYTES}: a resources file is a few kilobytes, and a
+ * bigger one (or {@code /dev/zero}) is refused before parsing instead of filling the memory. YAML
+ * aliases ({@code *name}) are refused: Jackson would read them as the anchor's name, a silently
+ * wrong value.
  *
  * <p>Every problem is a {@link VmImportException} with code {@link ErrorCode#INVALID_SPEC} and a
  * one-line message naming the file, the document and the field.
  */
 final class ResourceFile {
-  static final String GROUP = "migration.harvesterhci.io";
-  static final String API_VERSION = GROUP + "/v1beta1";
-  static final String DEFAULT_NAMESPACE = "default";
-  static final String SECRET = "Secret";
-  static final String IMPORT = "VirtualMachineImport";
+  static final String API_VERSION = MigrationResources.API_VERSION;
+  static final String DEFAULT_NAMESPACE = MigrationResources.DEFAULT_NAMESPACE;
+  static final String SECRET = MigrationResources.SECRET;
+  static final String IMPORT = MigrationResources.IMPORT;
 
-  private static final Set<String> IMPORT_FIELDS =
-      Set.of(
-          "sourceCluster",
-          "virtualMachineName",
-          "folder",
-          "networkMapping",
-          "defaultNetworkInterfaceModel",
-          "storageClass",
-          "defaultDiskBusType",
-          "forcePowerOff",
-          "gracefulShutdownTimeoutSeconds",
-          "skipPreflightChecks");
-  private static final Set<String> SOURCE_CLUSTER_FIELDS =
-      Set.of("apiVersion", "kind", "name", "namespace", "fieldPath", "resourceVersion", "uid");
-  private static final Set<String> MAPPING_FIELDS =
-      Set.of("sourceNetwork", "destinationNetwork", "networkInterfaceModel");
+  /** The largest resources file read: 1 MiB, far above a file of a few hundred imports. */
+  static final int MAX_BYTES = 1 << 20;
 
   /**
    * Identity of one document.
@@ -95,14 +88,6 @@ final class ResourceFile {
     }
   }
 
-  /** {@code spec.credentials} of a source. */
-  record SecretRef(String namespace, String name) {
-    @Override
-    public String toString() {
-      return namespace + "/" + name;
-    }
-  }
-
   /** A Secret with its {@code data} decoded and {@code stringData} merged over it. */
   record SecretDocument(DocumentId id, Map<String, String> data) {
     SecretDocument {
@@ -110,19 +95,16 @@ final class ResourceFile {
     }
   }
 
-  /**
-   * A source object.
-   *
-   * @param providerKind e.g. {@code vmware} for {@code VmwareSource}
-   * @param settings the scalar fields of its spec except {@code credentials}, as strings
-   */
-  record SourceDocument(
-      DocumentId id,
-      String providerKind,
-      Map<String, String> settings,
-      Optional<SecretRef> credentials) {
-    SourceDocument {
-      settings = Map.copyOf(settings);
+  /** A source object, as the shared translation read it. */
+  record SourceDocument(DocumentId id, SourceObject object) {
+    /** e.g. {@code vmware} for {@code VmwareSource}. */
+    String providerKind() {
+      return object.providerKind();
+    }
+
+    /** The scalar fields of its spec except {@code credentials}, as strings. */
+    Map<String, String> settings() {
+      return object.settings();
     }
   }
 
@@ -157,23 +139,68 @@ final class ResourceFile {
     this.warnings = List.copyOf(warnings);
   }
 
-  /** Reads a file; messages name it as given. */
+  /** Reads a file; messages name it as given; unknown fields are errors. */
   static ResourceFile read(Path file) {
-    String text;
+    return read(file, true);
+  }
+
+  /**
+   * Reads a file; messages name it as given.
+   *
+   * @param unknownFieldsAreErrors false to ignore them with a warning, as the API server prunes
+   *     them ({@code --validate=warn})
+   */
+  static ResourceFile read(Path file, boolean unknownFieldsAreErrors) {
     try {
-      byte[] bytes = Files.readAllBytes(file);
-      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      throw new VmImportException(
-          ErrorCode.INVALID_SPEC, file + ": not a UTF-8 text file (" + e + ")", e);
+      // a regular file's size is known: refuse a big one without reading a byte of it
+      if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
+        throw tooBig(file.toString());
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        return read(file.toString(), in, unknownFieldsAreErrors);
+      }
     } catch (IOException e) {
       throw new VmImportException(ErrorCode.INVALID_SPEC, file + ": cannot read: " + e, e);
     }
-    return parse(file.toString(), text);
   }
 
+  /**
+   * Reads a stream (stdin, a device, a pipe) up to {@link #MAX_BYTES}; messages name it {@code
+   * name}.
+   */
+  static ResourceFile read(String name, InputStream in, boolean unknownFieldsAreErrors)
+      throws IOException {
+    byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+    if (bytes.length > MAX_BYTES) {
+      throw tooBig(name);
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new VmImportException(
+          ErrorCode.INVALID_SPEC, name + ": not a UTF-8 text file (" + e + ")", e);
+    }
+    return parse(name, text, unknownFieldsAreErrors);
+  }
+
+  private static VmImportException tooBig(String name) {
+    return new VmImportException(
+        ErrorCode.INVALID_SPEC,
+        name
+            + ": larger than "
+            + (MAX_BYTES >> 20)
+            + " MiB, the limit for a resources file; split it, or choose the import with"
+            + " --import in a file of its own");
+  }
+
+  /** Parses a file's text; unknown fields are errors. */
   static ResourceFile parse(String fileName, String yaml) {
-    return new Reader(fileName).read(yaml);
+    return parse(fileName, yaml, true);
+  }
+
+  static ResourceFile parse(String fileName, String yaml, boolean unknownFieldsAreErrors) {
+    return new Reader(fileName, unknownFieldsAreErrors).read(yaml);
   }
 
   String fileName() {
@@ -192,7 +219,10 @@ final class ResourceFile {
     return imports;
   }
 
-  /** Unknown fields, ignored as the Kubernetes API server prunes them, worth a warning. */
+  /**
+   * Unknown fields when they are not errors (ignored as the Kubernetes API server prunes them), and
+   * source fields that are not scalar values.
+   */
   List<String> warnings() {
     return warnings;
   }
@@ -248,59 +278,46 @@ final class ResourceFile {
     return matching;
   }
 
-  /** The source an import refers to, with its Secret resolved. */
-  ImportRequest request(ImportDocument doc, boolean allowCrossNamespaceSecrets) {
-    return new ImportRequest(doc.ref(), doc.spec(), source(doc, allowCrossNamespaceSecrets));
+  /** The source an import refers to, with its Secret resolved, checked against {@code policy}. */
+  ImportRequest request(ImportDocument doc, NamespacePolicy policy) {
+    policy.checkSource(describe(doc.id()), doc.id().namespace(), doc.spec().sourceCluster());
+    SourceDocument source = sourceOf(doc);
+    return MigrationResources.request(
+        describe(doc.id()),
+        doc.ref(),
+        doc.spec(),
+        describe(source.id()),
+        source.object(),
+        policy,
+        ref -> secret(source, ref));
   }
 
   /** Resolves an import's {@code spec.sourceCluster} and the source's Secret. */
-  SourceSpec source(ImportDocument doc, boolean allowCrossNamespaceSecrets) {
-    SourceDocument source = sourceOf(doc);
-    Credentials credentials = Credentials.NONE;
-    if (source.credentials().isPresent()) {
-      SecretRef ref = source.credentials().get();
-      if (!ref.namespace().equals(source.id().namespace()) && !allowCrossNamespaceSecrets) {
-        throw new VmImportException(
-            ErrorCode.INVALID_SPEC,
-            describe(source.id())
-                + ": spec.credentials.namespace: Secret "
-                + ref
-                + " is in another namespace than the source ('"
-                + source.id().namespace()
-                + "'), refused by default so that a source cannot borrow another namespace's"
-                + " credentials; pass --allow-cross-namespace-secrets to allow it");
-      }
-      SecretDocument secret =
-          secrets.stream()
-              .filter(
-                  s ->
-                      s.id().namespace().equals(ref.namespace())
-                          && s.id().name().equals(ref.name()))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      new VmImportException(
-                          ErrorCode.INVALID_SPEC,
-                          describe(source.id())
-                              + ": spec.credentials: Secret "
-                              + ref
-                              + " is not in "
-                              + fileName
-                              + "; add it as a document (apiVersion: v1, kind: Secret)"));
-      credentials = new Credentials(ref.toString(), secret.data());
-    }
-    return new SourceSpec(
-        source.providerKind(),
-        source.id().namespace(),
-        source.id().name(),
-        source.settings(),
-        credentials);
+  SourceSpec source(ImportDocument doc, NamespacePolicy policy) {
+    return request(doc, policy).source();
+  }
+
+  private Map<String, String> secret(SourceDocument source, SecretRef ref) {
+    return secrets.stream()
+        .filter(s -> s.id().namespace().equals(ref.namespace()) && s.id().name().equals(ref.name()))
+        .findFirst()
+        .map(SecretDocument::data)
+        .orElseThrow(
+            () ->
+                new VmImportException(
+                    ErrorCode.INVALID_SPEC,
+                    describe(source.id())
+                        + ": spec.credentials: Secret "
+                        + ref
+                        + " is not in "
+                        + fileName
+                        + "; add it as a document (apiVersion: v1, kind: Secret)"));
   }
 
   /** The source document an import's {@code spec.sourceCluster} names. */
   SourceDocument sourceOf(ImportDocument doc) {
     SourceRef ref = doc.spec().sourceCluster();
-    String kind = ProviderRegistry.providerKind(ref.kind());
+    String kind = MigrationResources.providerKind(ref.kind());
     return sources.stream()
         .filter(
             s ->
@@ -330,19 +347,37 @@ final class ResourceFile {
   /** Reads the documents of one file. */
   private static final class Reader {
     private final String fileName;
-    private final YAMLMapper yaml = new YAMLMapper();
+    private final YAMLMapper yaml;
     private final List<SecretDocument> secrets = new ArrayList<>();
     private final List<SourceDocument> sources = new ArrayList<>();
     private final List<ImportDocument> imports = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
     private final Map<String, DocumentId> seen = new LinkedHashMap<>();
+    private final boolean unknownFieldsAreErrors;
 
-    Reader(String fileName) {
+    Reader(String fileName, boolean unknownFieldsAreErrors) {
       this.fileName = fileName;
+      this.unknownFieldsAreErrors = unknownFieldsAreErrors;
+      LoaderOptions loader = new LoaderOptions();
+      // SnakeYAML's own limits, matched to ours: the whole file, and a depth no manifest needs
+      loader.setCodePointLimit(MAX_BYTES);
+      loader.setNestingDepthLimit(64);
+      YAMLFactory factory =
+          YAMLFactory.builder()
+              .loaderOptions(loader)
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(64)
+                      .maxStringLength(MAX_BYTES)
+                      .maxDocumentLength(MAX_BYTES)
+                      .build())
+              .build();
+      yaml = new YAMLMapper(factory);
       yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
     ResourceFile read(String text) {
+      refuseAliases(text);
       int number = 0;
       // a parser of our own, so that a top-level list is one document and not unwrapped
       try (JsonParser parser = yaml.getFactory().createParser(text);
@@ -361,6 +396,42 @@ final class ResourceFile {
         throw new VmImportException(ErrorCode.INVALID_SPEC, fileName + ": cannot read: " + e, e);
       }
       return new ResourceFile(fileName, secrets, sources, imports, warnings);
+    }
+
+    /**
+     * Jackson reads an alias ({@code *vm}) as the string {@code vm}, not as the anchored value: a
+     * file using them would import something else than it says. Kubernetes manifests rarely use
+     * them, so they are refused with where they are rather than expanded (which would also need a
+     * guard against billion-laughs expansion).
+     */
+    private void refuseAliases(String text) {
+      try (JsonParser parser = yaml.getFactory().createParser(text)) {
+        YAMLParser yamlParser = (YAMLParser) parser;
+        for (JsonToken token = parser.nextToken(); ; token = parser.nextToken()) {
+          if (token == null) {
+            if (parser.isClosed()) {
+              return;
+            }
+            continue; // end of one document; the next may follow
+          }
+          if (yamlParser.isCurrentAlias()) {
+            throw new VmImportException(
+                ErrorCode.INVALID_SPEC,
+                fileName
+                    + ": YAML alias '*"
+                    + parser.getText()
+                    + "' at line "
+                    + parser.currentTokenLocation().getLineNr()
+                    + ", column "
+                    + parser.currentTokenLocation().getColumnNr()
+                    + " is not supported; write the value out instead");
+          }
+        }
+      } catch (JsonProcessingException e) {
+        // malformed: the document-by-document read below says where, with the document's number
+      } catch (IOException e) {
+        throw new VmImportException(ErrorCode.INVALID_SPEC, fileName + ": cannot read: " + e, e);
+      }
     }
 
     private VmImportException malformed(int number, JsonProcessingException e) {
@@ -399,6 +470,19 @@ final class ResourceFile {
           e);
     }
 
+    /**
+     * A field the CRD does not have. The API server would prune it silently; here it is an error by
+     * default, since it is mostly a typo ({@code forcePoweroff}) whose intent would be lost.
+     */
+    private void unknownField(String message) {
+      if (unknownFieldsAreErrors) {
+        throw new VmImportException(
+            ErrorCode.INVALID_SPEC,
+            message + " (--validate=warn ignores unknown fields with a warning)");
+      }
+      warnings.add(message + " (ignored)");
+    }
+
     private void document(int number, JsonNode node) {
       String position = fileName + ": document " + number;
       if (!node.isObject()) {
@@ -406,13 +490,13 @@ final class ResourceFile {
             ErrorCode.INVALID_SPEC,
             position + " is not a mapping (a Kubernetes object with apiVersion, kind, metadata)");
       }
-      DocumentField root = DocumentField.root(position, node);
+      ResourceField root = ResourceField.root(position, node);
       String kind = root.get("kind").string().filter(k -> !k.isBlank()).orElse("");
       if (kind.isEmpty()) {
         throw root.get("kind").invalid("is required");
       }
       String apiVersion = root.get("apiVersion").string().orElse("");
-      boolean source = kind.endsWith("Source") && kind.length() > "Source".length();
+      boolean source = MigrationResources.isSourceKind(kind);
       if (!kind.equals(SECRET) && !kind.equals(IMPORT) && !source) {
         throw new VmImportException(
             ErrorCode.INVALID_SPEC,
@@ -437,22 +521,16 @@ final class ResourceFile {
                     + " is "
                     + expectedVersion);
       }
-      DocumentField metadata = root.get("metadata").requireObject();
-      DocumentField nameField = metadata.get("name");
-      String name = nameField.string().filter(n -> !n.isBlank()).orElse("");
-      if (name.isEmpty()) {
-        throw new VmImportException(
-            ErrorCode.INVALID_SPEC, position + " (" + kind + "): metadata.name: is required");
-      }
-      String namespace =
-          metadata.get("namespace").string().filter(n -> !n.isBlank()).orElse(DEFAULT_NAMESPACE);
-      DocumentId id = new DocumentId(number, kind, namespace, name);
+      ObjectId object =
+          MigrationResources.identify(
+              ResourceField.root(position + " (" + kind + ")", node), kind, DEFAULT_NAMESPACE);
+      DocumentId id = new DocumentId(number, kind, object.namespace(), object.name());
       String key =
-          (source ? "source " + ProviderRegistry.providerKind(kind) : kind)
+          (source ? "source " + MigrationResources.providerKind(kind) : kind)
               + " "
-              + namespace
+              + id.namespace()
               + "/"
-              + name;
+              + id.name();
       DocumentId previous = seen.putIfAbsent(key, id);
       if (previous != null) {
         throw new VmImportException(
@@ -466,142 +544,30 @@ final class ResourceFile {
                 + number
                 + ")");
       }
-      DocumentField described = DocumentField.root(fileName + ": " + id, node);
+      ResourceField described = ResourceField.root(fileName + ": " + id, node);
       if (kind.equals(SECRET)) {
-        secrets.add(secret(id, described));
+        secrets.add(new SecretDocument(id, MigrationResources.secretData(described)));
       } else if (kind.equals(IMPORT)) {
         String uid =
-            metadata
+            described
+                .get("metadata")
                 .get("uid")
                 .nonEmptyString()
                 .orElseGet(
                     () ->
                         UUID.nameUUIDFromBytes(
-                                (namespace + "/" + name).getBytes(StandardCharsets.UTF_8))
+                                (id.namespace() + "/" + id.name()).getBytes(StandardCharsets.UTF_8))
                             .toString());
         imports.add(
-            new ImportDocument(id, importSpec(id, described.get("spec").requireObject()), uid));
+            new ImportDocument(
+                id,
+                MigrationResources.importSpec(
+                    described.get("spec"), id.namespace(), this::unknownField),
+                uid));
       } else {
-        sources.add(source(id, described.get("spec").requireObject()));
-      }
-    }
-
-    private static SecretDocument secret(DocumentId id, DocumentField root) {
-      Map<String, String> data = new LinkedHashMap<>();
-      DocumentField encoded = root.get("data");
-      for (String key : encoded.keys()) {
-        DocumentField field = encoded.get(key);
-        Optional<String> value = field.string();
-        if (value.isEmpty()) {
-          continue;
-        }
-        try {
-          // like Go's decoder, tolerate line breaks in long values
-          byte[] bytes = Base64.getDecoder().decode(value.get().replaceAll("[\\r\\n]", ""));
-          data.put(
-              key, StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString());
-        } catch (IllegalArgumentException e) {
-          throw field.invalid("not valid base64 (" + e.getMessage() + "); use stringData for text");
-        } catch (CharacterCodingException e) {
-          throw field.invalid("decodes to bytes that are not UTF-8 text");
-        }
-      }
-      DocumentField plain = root.get("stringData");
-      for (String key : plain.keys()) {
-        plain.get(key).string().ifPresent(value -> data.put(key, value));
-      }
-      return new SecretDocument(id, data);
-    }
-
-    private SourceDocument source(DocumentId id, DocumentField spec) {
-      Map<String, String> settings = new LinkedHashMap<>();
-      for (String key : spec.keys()) {
-        DocumentField field = spec.get(key);
-        if (key.equals("credentials")) {
-          continue;
-        }
-        if (field.isScalar()) {
-          settings.put(key, field.scalarText());
-        } else if (field.isPresent()) {
-          warnings.add(
-              fileName + ": " + id + ": " + field.path() + " is not a scalar value; ignored");
-        }
-      }
-      DocumentField credentials = spec.get("credentials").requireObject();
-      Optional<SecretRef> secret = Optional.empty();
-      if (credentials.isPresent()) {
-        String name = credentials.get("name").requiredString();
-        String namespace = credentials.get("namespace").nonEmptyString().orElse(id.namespace());
-        secret = Optional.of(new SecretRef(namespace, name));
-      }
-      return new SourceDocument(id, ProviderRegistry.providerKind(id.kind()), settings, secret);
-    }
-
-    private ImportSpec importSpec(DocumentId id, DocumentField spec) {
-      warnUnknown(spec, IMPORT_FIELDS);
-      DocumentField cluster = spec.get("sourceCluster").requireObject();
-      if (!cluster.isPresent()) {
-        throw cluster.invalid("is required");
-      }
-      warnUnknown(cluster, SOURCE_CLUSTER_FIELDS);
-      SourceRef sourceRef =
-          new SourceRef(
-              // checked by the engine's validation, which names the expected value
-              cluster.get("apiVersion").string().orElse(""),
-              cluster.get("kind").requiredString(),
-              cluster.get("name").requiredString(),
-              cluster.get("namespace").nonEmptyString().orElse(id.namespace()));
-      ImportSpec.Builder builder =
-          ImportSpec.builder(sourceRef, spec.get("virtualMachineName").requiredString());
-      spec.get("folder").nonEmptyString().ifPresent(builder::folder);
-      for (DocumentField entry : spec.get("networkMapping").elements()) {
-        entry.requireObject();
-        warnUnknown(entry, MAPPING_FIELDS);
-        builder.addNetworkMapping(
-            new NetworkMapping(
-                entry.get("sourceNetwork").string().orElse(""),
-                entry.get("destinationNetwork").string().orElse(""),
-                enumValue(entry.get("networkInterfaceModel"), NicModel::parse)));
-      }
-      enumValue(spec.get("defaultNetworkInterfaceModel"), NicModel::parse)
-          .ifPresent(builder::defaultNetworkInterfaceModel);
-      spec.get("storageClass").nonEmptyString().ifPresent(builder::storageClass);
-      enumValue(spec.get("defaultDiskBusType"), DiskBus::parse)
-          .ifPresent(builder::defaultDiskBusType);
-      spec.get("forcePowerOff").bool().ifPresent(builder::forcePowerOff);
-      spec.get("gracefulShutdownTimeoutSeconds")
-          .integer()
-          .ifPresent(seconds -> builder.gracefulShutdownTimeout(Duration.ofSeconds(seconds)));
-      spec.get("skipPreflightChecks").bool().ifPresent(builder::skipPreflightChecks);
-      return builder.build();
-    }
-
-    /** An enum field; {@code ""} means the default, as in upstream's CRD enums. */
-    private static <E> Optional<E> enumValue(
-        DocumentField field, BiFunction<String, String, E> parse) {
-      Optional<String> value = field.nonEmptyString();
-      if (value.isEmpty()) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(parse.apply(value.get(), field.path()));
-      } catch (VmImportException e) {
-        // the api's message names the field and lists the accepted values
-        throw new VmImportException(
-            ErrorCode.INVALID_SPEC, field.document() + ": " + e.getMessage(), e);
-      }
-    }
-
-    private void warnUnknown(DocumentField object, Set<String> known) {
-      for (String key : object.keys()) {
-        if (!known.contains(key)) {
-          warnings.add(
-              object.document()
-                  + ": unknown field "
-                  + object.get(key).path()
-                  + " ignored; known fields: "
-                  + new TreeSet<>(known));
-        }
+        sources.add(
+            new SourceDocument(
+                id, MigrationResources.source(object, described.get("spec"), warnings::add)));
       }
     }
   }

@@ -51,7 +51,7 @@ final class TerminalProgress implements ProgressReporter {
   public synchronized void warning(ImportRef ref, String message) {
     // stderr is usually the same terminal: clear the bars first, so that they are not garbled
     clearBars();
-    err.println("warning: " + ref + ": " + message);
+    err.println(TerminalText.escape("warning: " + ref + ": " + message));
     err.flush();
     redraw();
   }
@@ -122,14 +122,14 @@ final class TerminalProgress implements ProgressReporter {
                           : "")
                   : "");
     }
-    return fit(text.stripTrailing());
+    return fit(TerminalText.escape(text.stripTrailing()));
   }
 
   /** Prints a message above the bars and draws them again below it. */
   private void above(String message) {
     clearBars();
     // not shortened: a wrapped message scrolls away with the output above the bars
-    out.println(message);
+    out.println(TerminalText.escape(message));
     redraw();
   }
 

@@ -67,20 +67,22 @@ final class ValidateCommand implements Callable<Integer> {
         String ref = resolved.request().ref().toString();
         for (ValidationIssue issue : issues) {
           out.println(
-              ref
-                  + ": "
-                  + issue.severity()
-                  + " "
-                  + issue.field().map(field -> field + ": ").orElse("")
-                  + issue.message()
-                  + " ("
-                  + issue.code()
-                  + ")");
+              TerminalText.escape(
+                  ref
+                      + ": "
+                      + issue.severity()
+                      + " "
+                      + issue.field().map(field -> field + ": ").orElse("")
+                      + issue.message()
+                      + " ("
+                      + issue.code()
+                      + ")"));
         }
         if (issues.stream().anyMatch(ValidationIssue::isError)) {
           exit = ExitCodes.FAILED;
         } else {
-          out.println(ref + ": valid" + (issues.isEmpty() ? "" : " (with warnings)"));
+          out.println(
+              TerminalText.escape(ref + ": valid" + (issues.isEmpty() ? "" : " (with warnings)")));
         }
         out.flush();
       }

@@ -1,6 +1,8 @@
 package io.vmimport.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +12,7 @@ import io.vmimport.core.ProviderRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -296,6 +299,130 @@ class CommandLineTest {
             + ": has 2 VirtualMachineImports [default/test-import, default/second]; choose one"
             + " with --import");
     assertThat(chosen.exitCode()).as(chosen.toString()).isZero();
+  }
+
+  @Test
+  void aFileOverTheSizeLimitIsRefusedBeforeParsing() throws IOException {
+    // 20 MB of one import with many network mappings: well-formed, only too big
+    Path big = dir.resolve("big.yaml");
+    try (var writer = Files.newBufferedWriter(big)) {
+      writer.write(Files.readString(fixture.resources));
+      String mapping = "  - sourceNetwork: net\n    destinationNetwork: default/vlan1\n";
+      for (long written = 0; written < 20_000_000; written += mapping.length()) {
+        writer.write(mapping);
+      }
+    }
+
+    Result result =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(2), () -> CliRunner.run("validate", "-f", big.toString()));
+
+    assertBadInput(
+        result,
+        big
+            + ": larger than 1 MiB, the limit for a resources file; split it, or choose the"
+            + " import with --import in a file of its own");
+  }
+
+  @Test
+  void anEndlessFileIsRefusedWithoutRunningOutOfMemory() {
+    assumeTrue(Files.isReadable(Path.of("/dev/zero")), "no /dev/zero here");
+
+    Result result =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(2), () -> CliRunner.run("validate", "-f", "/dev/zero"));
+
+    assertBadInput(result, "/dev/zero: larger than 1 MiB, the limit for a resources file");
+  }
+
+  /** A VM name from the source with terminal controls cannot forge or erase an output line. */
+  @Test
+  void controlCharactersFromTheSourceAreEscapedOnStderr() throws IOException {
+    rewrite("vmName: " + TestdiskFixture.VM, "vmName: \"web\\e[2K\\rvalid\\nforged\"");
+
+    Result result = CliRunner.run("inspect", "-f", fixture.resources.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.err())
+        .isEqualTo(
+            fixture.resources
+                + ": VirtualMachineImport default/test-import: VM 'test-vm' not found; available:"
+                + " [web\\u001b[2K\\rvalid\\nforged] (NOT_FOUND)\n");
+  }
+
+  /** inspect's JSON and YAML writers escape a hostile name themselves. */
+  @Test
+  void inspectOutputEscapesControlCharacters() throws IOException {
+    String hostile = "\"web\\e[2K\\rvalid\\nforged\"";
+    rewrite("vmName: " + TestdiskFixture.VM, "vmName: " + hostile);
+    rewrite("virtualMachineName: " + TestdiskFixture.VM, "virtualMachineName: " + hostile);
+
+    for (String format : new String[] {"json", "yaml"}) {
+      Result result = CliRunner.run("inspect", "-f", fixture.resources.toString(), "-o", format);
+
+      assertThat(result.exitCode()).as(result.toString()).isZero();
+      assertThat(result.out()).doesNotContain("\u001b", "\r").contains("web\\");
+      assertThat(result.out().lines()).noneMatch(line -> line.startsWith("forged"));
+      JsonNode vm =
+          (format.equals("json") ? new ObjectMapper() : new YAMLMapper()).readTree(result.out());
+      assertThat(vm.path("name").asText()).isEqualTo("web\u001b[2K\rvalid\nforged");
+    }
+  }
+
+  @Test
+  void unknownFieldsAreErrorsUnlessValidateIsWarn() throws IOException {
+    rewrite(
+        "  virtualMachineName: " + TestdiskFixture.VM,
+        "  virtualMachineName: " + TestdiskFixture.VM + "\n  forcePoweroff: true");
+
+    Result strict =
+        CliRunner.run("validate", "-f", fixture.resources.toString(), "--output-dir", o());
+    Result warn =
+        CliRunner.run(
+            "validate", "-f", fixture.resources.toString(), "--validate=warn", "--output-dir", o());
+
+    assertBadInput(
+        strict,
+        fixture.resources
+            + ": VirtualMachineImport default/test-import: unknown field spec.forcePoweroff; known"
+            + " fields: [");
+    assertThat(strict.err()).contains("(--validate=warn ignores unknown fields with a warning)");
+    assertThat(warn.exitCode()).as(warn.toString()).isZero();
+    assertThat(warn.err())
+        .startsWith(
+            "warning: "
+                + fixture.resources
+                + ": VirtualMachineImport default/test-import: unknown field spec.forcePoweroff")
+        .endsWith("(ignored)\n");
+    assertThat(warn.out()).isEqualTo("default/test-import: valid\n");
+  }
+
+  @Test
+  void aSourceOfAnotherNamespaceNeedsTheFlag() throws IOException {
+    // the Secret and the source move to namespace "lab"; the import stays in "default"
+    rewrite("namespace: default", "namespace: lab");
+    rewrite(
+        "  name: " + TestdiskFixture.IMPORT + "\n  namespace: lab",
+        "  name: " + TestdiskFixture.IMPORT + "\n  namespace: default");
+
+    Result refused = CliRunner.run("validate", "-f", fixture.resources.toString());
+    Result allowed =
+        CliRunner.run(
+            "validate",
+            "-f",
+            fixture.resources.toString(),
+            "--allow-cross-namespace-sources",
+            "--output-dir",
+            o());
+
+    assertBadInput(
+        refused,
+        fixture.resources
+            + ": VirtualMachineImport default/test-import: spec.sourceCluster.namespace:"
+            + " TestdiskSource lab/lab is in another namespace than the import ('default')");
+    assertThat(refused.err()).contains("pass --allow-cross-namespace-sources to allow it");
+    assertThat(allowed.exitCode()).as(allowed.toString()).isZero();
+    assertThat(allowed.out()).isEqualTo("default/test-import: valid\n");
   }
 
   /** A second import of the fixture's VM, named {@code second}. */

@@ -25,6 +25,32 @@ class ProgressTest {
   final StringWriter err = new StringWriter();
   final AtomicLong now = new AtomicLong();
 
+  /** A name from the source with terminal controls stays on its own line, visibly. */
+  @Test
+  void controlCharactersInNamesAndMessagesAreEscaped() {
+    String disk = "disk\u001b[2K\rdone\nforged";
+    PlainProgress plain = new PlainProgress(new PrintWriter(out), new PrintWriter(err), now::get);
+    plain.diskProgress(REF, new DiskProgress(disk, Stage.PREPARING, 0, 0, 0));
+    plain.phaseChanged(REF, ImportPhase.SOURCE_READY, "VM web\u009b1A\u2028powered off");
+    plain.warning(REF, "bad\nline");
+
+    assertThat(out.toString().lines())
+        .containsExactly(
+            "default/web disk\\u001b[2K\\rdone\\nforged: preparing on the source",
+            "default/web: phase: sourceReady - VM web\\u009b1A\\u2028powered off");
+    assertThat(err.toString()).isEqualTo("warning: default/web: bad\\nline\n");
+
+    StringWriter terminal = new StringWriter();
+    TerminalProgress bars =
+        new TerminalProgress(new PrintWriter(terminal), new PrintWriter(err), now::get, 120);
+    bars.diskProgress(REF, new DiskProgress(disk, Stage.PREPARING, 0, 0, 0));
+    bars.finish();
+
+    assertThat(terminal.toString())
+        .contains("disk\\u001b[2K\\rdone\\nforged")
+        .doesNotContain("\u001b[2K\rdone");
+  }
+
   @Test
   void plainLinesAreThrottledToTenPercentStepsOrFiveSeconds() {
     PlainProgress progress =

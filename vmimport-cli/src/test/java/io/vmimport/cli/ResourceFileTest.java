@@ -15,6 +15,7 @@ import io.vmimport.api.model.NicModel;
 import io.vmimport.api.model.SourceRef;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.cli.ResourceFile.ImportDocument;
+import io.vmimport.resources.NamespacePolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 class ResourceFileTest {
+  static final NamespacePolicy STRICT = ResourceOptions.policy(false, false);
   static final Path UPSTREAM_SAMPLES =
       Path.of("../../shared/crds/samples_migration.harvesterhci.io_from_README.yaml");
 
@@ -90,7 +92,7 @@ class ResourceFileTest {
 
     assertThat(file.warnings()).isEmpty();
     assertThat(file.imports()).hasSize(1);
-    ImportRequest request = file.request(file.imports().get(0), false);
+    ImportRequest request = file.request(file.imports().get(0), STRICT);
 
     assertThat(request.ref().toString()).isEqualTo("prod/web-01");
     assertThat(request.spec())
@@ -150,7 +152,7 @@ class ResourceFileTest {
               sourceCluster: {apiVersion: migration.harvesterhci.io/v1beta1, kind: ovasource, name: appliance}
             """);
 
-    ImportRequest request = file.request(file.imports().get(0), false);
+    ImportRequest request = file.request(file.imports().get(0), STRICT);
 
     assertThat(request.ref().toString()).isEqualTo("default/appliance");
     assertThat(request.spec())
@@ -224,7 +226,7 @@ class ResourceFileTest {
             new NetworkMapping("dvSwitch 2", "default/vlan2"));
     assertThat(file.sourceOf(alpine).settings())
         .isEqualTo(Map.of("endpoint", "https://vscim/sdk", "dc", "DCO"));
-    assertThatThrownBy(() -> file.request(alpine, false))
+    assertThatThrownBy(() -> file.request(alpine, STRICT))
         .isInstanceOf(VmImportException.class)
         .hasMessage(
             UPSTREAM_SAMPLES
@@ -245,24 +247,41 @@ class ResourceFileTest {
                 "    name: vsphere-credentials\n    namespace: shared");
     ResourceFile file = ResourceFile.parse("resources.yaml", yaml);
 
-    assertThatThrownBy(() -> file.request(file.imports().get(0), false))
+    assertThatThrownBy(() -> file.request(file.imports().get(0), STRICT))
         .hasMessageStartingWith(
             "resources.yaml: VmwareSource prod/vcenter: spec.credentials.namespace: Secret"
                 + " shared/vsphere-credentials is in another namespace")
         .hasMessageContaining("--allow-cross-namespace-secrets");
-    assertThat(file.request(file.imports().get(0), true).source().credentials().secretName())
+    assertThat(
+            file.request(file.imports().get(0), ResourceOptions.policy(false, true))
+                .source()
+                .credentials()
+                .secretName())
         .isEqualTo("shared/vsphere-credentials");
   }
 
   @Test
-  void unknownFieldsAreIgnoredWithAWarning() {
+  void unknownFieldsAreIgnoredWithAWarningWhenAsked() {
     ResourceFile file =
-        ResourceFile.parse("r.yaml", FULL.replace("forcePowerOff: true", "forcePoweroff: true"));
+        ResourceFile.parse(
+            "r.yaml", FULL.replace("forcePowerOff: true", "forcePoweroff: true"), false);
 
     assertThat(file.imports().get(0).spec().forcePowerOff()).isFalse();
     assertThat(file.warnings())
         .singleElement(InstanceOfAssertFactories.STRING)
-        .startsWith("r.yaml: VirtualMachineImport prod/web-01: unknown field spec.forcePoweroff");
+        .startsWith("r.yaml: VirtualMachineImport prod/web-01: unknown field spec.forcePoweroff")
+        .endsWith("(ignored)");
+  }
+
+  @Test
+  void unknownFieldsAreErrorsByDefault() {
+    assertBad(
+        FULL.replace("forcePowerOff: true", "forcePoweroff: true"),
+        "resources.yaml: VirtualMachineImport prod/web-01: unknown field spec.forcePoweroff; known"
+            + " fields: [defaultDiskBusType, defaultNetworkInterfaceModel, folder, forcePowerOff,"
+            + " gracefulShutdownTimeoutSeconds, networkMapping, skipPreflightChecks, sourceCluster,"
+            + " storageClass, virtualMachineName] (--validate=warn ignores unknown fields with a"
+            + " warning)");
   }
 
   @Test
@@ -332,6 +351,66 @@ class ResourceFileTest {
     assertBad(
         "kind: Secret\napiVersion: v1\nkind: Secret\n",
         "resources.yaml: malformed YAML in document 1 at line 3, column 5: Duplicate field 'kind'");
+  }
+
+  @Test
+  void yamlAliasesAreRefusedWithWhereTheyAre() {
+    String yaml =
+        FULL.replace("metadata:\n  name: web-01", "metadata:\n  name: &vmname web-01")
+            .replace("  virtualMachineName: web-01", "  virtualMachineName: *vmname");
+
+    assertBad(
+        yaml,
+        "resources.yaml: YAML alias '*vmname' at line 34, column 23 is not supported; write the"
+            + " value out instead");
+  }
+
+  @Test
+  void namesTheApiServerWouldRejectAreBadInput() {
+    assertBad(
+        FULL.replace("  name: web-01\n  namespace: prod", "  name: Web_01\n  namespace: prod"),
+        "resources.yaml: document 3 (VirtualMachineImport): metadata.name: 'Web_01' is not a valid"
+            + " name: a DNS-1123 subdomain must consist of lower case alphanumeric characters");
+    assertBad(
+        FULL.replace(
+            "    name: vcenter\n    namespace: prod", "    name: vcenter\n    namespace: Prod"),
+        "resources.yaml: VirtualMachineImport prod/web-01: spec.sourceCluster.namespace: 'Prod' is"
+            + " not a valid namespace");
+  }
+
+  @Test
+  void anAbsurdShutdownTimeoutIsBadInput() {
+    assertBad(
+        FULL.replace(
+            "gracefulShutdownTimeoutSeconds: 120", "gracefulShutdownTimeoutSeconds: 1000000000"),
+        "resources.yaml: VirtualMachineImport prod/web-01: spec.gracefulShutdownTimeoutSeconds:"
+            + " 1000000000 is out of range: expected 0 to 86400 seconds");
+  }
+
+  @Test
+  void aSourceOfAnotherNamespaceNeedsExplicitConsent() {
+    String yaml =
+        FULL.replace("  name: vcenter\n  namespace: prod", "  name: vcenter\n  namespace: shared")
+            .replace(
+                "    name: vcenter\n    namespace: prod",
+                "    name: vcenter\n    namespace: shared")
+            .replace(
+                "    name: vsphere-credentials\n    namespace: prod",
+                "    name: vsphere-credentials\n    namespace: shared")
+            .replace(
+                "  name: vsphere-credentials\n  namespace: prod\ntype",
+                "  name: vsphere-credentials\n  namespace: shared\ntype");
+    ResourceFile file = ResourceFile.parse("resources.yaml", yaml);
+
+    assertThatThrownBy(() -> file.request(file.imports().get(0), STRICT))
+        .hasMessage(
+            "resources.yaml: VirtualMachineImport prod/web-01: spec.sourceCluster.namespace:"
+                + " VmwareSource shared/vcenter is in another namespace than the import ('prod'),"
+                + " refused by default so that an import cannot use another namespace's source and"
+                + " its credentials; pass --allow-cross-namespace-sources to allow it");
+    assertThat(file.request(file.imports().get(0), ResourceOptions.policy(true, false)).source())
+        .extracting(source -> source.namespace() + "/" + source.name())
+        .isEqualTo("shared/vcenter");
   }
 
   private static void assertBad(String yaml, String messageStart) {

@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.source.SourceProvider;
 import java.util.Collection;
-import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -17,7 +17,6 @@ import java.util.TreeMap;
  * available ones, and two providers claiming one kind is an error at construction.
  */
 public final class ProviderRegistry {
-  private static final String SOURCE_SUFFIX = "source";
 
   private final Map<String, SourceProvider> byKind;
 
@@ -74,10 +73,6 @@ public final class ProviderRegistry {
 
   /** {@code VmwareSource} and {@code vmware} both give {@code vmware}. */
   public static String providerKind(String kind) {
-    String lower = kind.trim().toLowerCase(Locale.ROOT);
-    if (lower.endsWith(SOURCE_SUFFIX) && lower.length() > SOURCE_SUFFIX.length()) {
-      return lower.substring(0, lower.length() - SOURCE_SUFFIX.length());
-    }
-    return lower;
+    return SourceSpec.providerKind(kind);
   }
 }

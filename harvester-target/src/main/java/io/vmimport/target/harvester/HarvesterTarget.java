@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.vmimport.api.DnsNames;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
@@ -33,7 +34,6 @@ import io.vmimport.api.target.TargetVm;
 import io.vmimport.target.harvester.internal.ImageRenderer;
 import io.vmimport.target.harvester.internal.ImageRenderer.ImageStorage;
 import io.vmimport.target.harvester.internal.KubeCalls;
-import io.vmimport.target.harvester.internal.KubeNames;
 import io.vmimport.target.harvester.internal.VirtualMachineRenderer;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -149,8 +149,8 @@ public final class HarvesterTarget implements ImportTarget {
 
   private Path importDir(ImportRef ref) {
     return scratchDir
-        .resolve(KubeNames.dnsLabel(ref.namespace()))
-        .resolve(KubeNames.dnsLabel(ref.name()));
+        .resolve(DnsNames.toLabel(ref.namespace()))
+        .resolve(DnsNames.toLabel(ref.name()));
   }
 
   @Override

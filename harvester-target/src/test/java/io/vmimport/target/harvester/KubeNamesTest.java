@@ -2,29 +2,45 @@ package io.vmimport.target.harvester;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmimport.api.model.ImportRef;
+import io.vmimport.api.target.TargetDisk;
 import io.vmimport.target.harvester.internal.KubeNames;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KubeNamesTest {
-  private static final String LONG_VM =
-      "a-vm-name-that-is-exactly-sixty-three-characters-long-abcdefghi";
+  @TempDir Path scratch;
 
   @Test
-  void longNamesAreCutWithAHashSoTheyStayDistinctAndValid() {
-    String first = KubeNames.dnsLabel(LONG_VM + "-disk-0-1");
-    String second = KubeNames.dnsLabel(LONG_VM + "-disk-1-1");
-
-    assertThat(LONG_VM).hasSize(63);
-    assertThat(first).hasSizeLessThanOrEqualTo(63).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    assertThat(second).hasSizeLessThanOrEqualTo(63).isNotEqualTo(first);
-    assertThat(KubeNames.dnsLabel(LONG_VM + "-disk-0-1")).isEqualTo(first);
-  }
-
-  @Test
-  void validNamesAndLabelValuesAreKept() {
-    assertThat(KubeNames.dnsLabel("web-01")).isEqualTo("web-01");
-    assertThat(KubeNames.dnsLabel("Web_01.")).isEqualTo("web-01");
+  void labelValuesAreKeptOrHashed() {
     assertThat(KubeNames.labelValue("Web_01.vmdk")).isEqualTo("Web_01.vmdk");
     assertThat(KubeNames.labelValue("Web Server 01")).hasSize(40).matches("[0-9a-f]+");
+  }
+
+  /**
+   * Import names are DNS-1123 subdomains: {@code web.prod} and {@code web-prod} are two imports.
+   * Their scratch folders must differ, or one import's disks would overwrite the other's.
+   */
+  @Test
+  void importsWhoseNamesDifferOnlyInPunctuationGetTheirOwnScratchFolders() throws Exception {
+    KubernetesClient client =
+        new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder().withMasterUrl("https://127.0.0.1:1").build())
+            .build();
+    try (client;
+        ImageServer server = ImageServer.start(ImageServerConfig.loopback())) {
+      HarvesterTarget target = new HarvesterTarget(client, server, scratch);
+      TargetDisk disk = TestVms.webServer("vms", "web", java.util.Optional.empty()).disks().get(0);
+
+      Path dotted = target.diskPath(new ImportRef("vms", "web.prod", "uid-1"), disk);
+      Path dashed = target.diskPath(new ImportRef("vms", "web-prod", "uid-2"), disk);
+
+      assertThat(dotted).isNotEqualTo(dashed);
+      assertThat(dashed).isEqualTo(scratch.resolve("vms/web-prod/disk-0.qcow2"));
+    }
   }
 }

@@ -121,7 +121,7 @@ public final class ImportReconciler
     ImportRef ref = ImportSpecs.ref(vmi);
     ImportSpec spec;
     try {
-      spec = ImportSpecs.from(vmi);
+      spec = ImportSpecs.from(vmi, resolver.policy());
     } catch (VmImportException e) {
       return invalid(vmi, e);
     }
@@ -300,7 +300,7 @@ public final class ImportReconciler
   /** The import's source with its credentials, if both can still be read. */
   private Optional<SourceSpec> resolvableSource(VirtualMachineImport vmi) {
     try {
-      ImportSpec spec = ImportSpecs.from(vmi);
+      ImportSpec spec = ImportSpecs.from(vmi, resolver.policy());
       Class<? extends CustomResource<?, SourceStatus>> kind =
           SOURCES.get(spec.sourceCluster().kind().toLowerCase(Locale.ROOT));
       CustomResource<?, SourceStatus> source = kind == null ? null : findSource(kind, spec);

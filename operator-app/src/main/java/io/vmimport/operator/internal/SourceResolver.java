@@ -1,5 +1,7 @@
 package io.vmimport.operator.internal;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -7,29 +9,40 @@ import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
-import io.vmimport.api.model.Credentials;
 import io.vmimport.api.model.SourceSpec;
-import io.vmimport.core.ProviderRegistry;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.vmimport.resources.MigrationResources;
+import io.vmimport.resources.NamespacePolicy;
+import io.vmimport.resources.ObjectId;
+import io.vmimport.resources.ResourceField;
+import io.vmimport.resources.SourceObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Turns a source object and its credentials Secret into the engine's neutral source. */
+/**
+ * Turns a source object and its credentials Secret into the engine's neutral source, through the
+ * translation the {@code vmimport} command uses too ({@link MigrationResources}).
+ */
 public final class SourceResolver {
+  private static final Logger log = LoggerFactory.getLogger(SourceResolver.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KubernetesClient client;
-  private final boolean allowCrossNamespaceSecrets;
+  private final NamespacePolicy policy;
 
-  public SourceResolver(KubernetesClient client, boolean allowCrossNamespaceSecrets) {
-    this.client = client;
-    this.allowCrossNamespaceSecrets = allowCrossNamespaceSecrets;
+  public SourceResolver(KubernetesClient client, NamespacePolicy policy) {
+    this.client = requireNonNull(client, "client is null");
+    this.policy = requireNonNull(policy, "policy is null");
   }
 
-  /** The Secret a source refers to, as {@code namespace/name}; null when it names none. */
+  /** The operator's namespace rules, for imports and sources alike. */
+  public NamespacePolicy policy() {
+    return policy;
+  }
+
+  /**
+   * The Secret a source refers to, as {@code namespace/name}; null when it names none. Lenient: it
+   * maps Secret events to sources, where a wrong name is reported by the source's check instead.
+   */
   static String secretOf(CustomResource<?, ?> source) {
     JsonNode credentials = JSON.valueToTree(source.getSpec()).path("credentials");
     String name = credentials.path("name").asText("");
@@ -42,62 +55,33 @@ public final class SourceResolver {
 
   /**
    * @throws VmImportException {@code INVALID_SPEC} naming what to fix: a Secret in another
-   *     namespace (unless allowed), a missing Secret
+   *     namespace (unless allowed), a missing Secret (retryable: it may be created later)
    */
   public SourceSpec resolve(CustomResource<?, ?> source) {
-    String namespace = source.getMetadata().getNamespace();
-    String name = source.getMetadata().getName();
-    String what = source.getKind() + " " + namespace + "/" + name;
-    JsonNode spec = JSON.valueToTree(source.getSpec());
-    Map<String, String> settings = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = spec.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> field = it.next();
-      if (!field.getKey().equals("credentials") && field.getValue().isValueNode()) {
-        settings.put(field.getKey(), field.getValue().asText());
-      }
-    }
-    Credentials credentials = Credentials.NONE;
-    String secretRef = secretOf(source);
-    if (secretRef != null) {
-      String secretNamespace = secretRef.substring(0, secretRef.indexOf('/'));
-      String secretName = secretRef.substring(secretRef.indexOf('/') + 1);
-      if (!secretNamespace.equals(namespace) && !allowCrossNamespaceSecrets) {
-        throw new VmImportException(
-            ErrorCode.INVALID_SPEC,
-            what
-                + ": spec.credentials.namespace: Secret "
-                + secretRef
-                + " is in another namespace than the source; refused so that a source cannot"
-                + " borrow another namespace's credentials (the operator's"
-                + " allowCrossNamespaceSecrets setting allows it)");
-      }
-      Secret secret = client.secrets().inNamespace(secretNamespace).withName(secretName).get();
-      if (secret == null) {
-        throw new VmImportException(
-            ErrorCode.INVALID_SPEC,
-            what + ": spec.credentials: Secret " + secretRef + " does not exist",
-            null,
-            true);
-      }
-      credentials = new Credentials(secretRef, data(secret));
-    }
-    return new SourceSpec(
-        ProviderRegistry.providerKind(source.getKind()), namespace, name, settings, credentials);
-  }
-
-  private static Map<String, String> data(Secret secret) {
-    Map<String, String> data = new HashMap<>();
-    if (secret.getData() != null) {
-      Base64.Decoder decoder = Base64.getMimeDecoder();
-      secret
-          .getData()
-          .forEach(
-              (key, value) ->
-                  data.put(key, new String(decoder.decode(value), StandardCharsets.UTF_8)));
-    }
-    if (secret.getStringData() != null) {
-      data.putAll(secret.getStringData());
-    }
-    return data;
+    ObjectId id =
+        new ObjectId(
+            source.getKind(), source.getMetadata().getNamespace(), source.getMetadata().getName());
+    String document = id.toString();
+    SourceObject object =
+        MigrationResources.source(
+            id,
+            ResourceField.root(document, JSON.valueToTree(source)).get("spec"),
+            warning -> log.warn("{}", warning));
+    return MigrationResources.sourceSpec(
+        document,
+        object,
+        policy,
+        ref -> {
+          Secret secret = client.secrets().inNamespace(ref.namespace()).withName(ref.name()).get();
+          if (secret == null) {
+            throw new VmImportException(
+                ErrorCode.INVALID_SPEC,
+                document + ": spec.credentials: Secret " + ref + " does not exist",
+                null,
+                true);
+          }
+          return MigrationResources.secretData(
+              ResourceField.root("Secret " + ref, JSON.valueToTree(secret)));
+        });
   }
 }

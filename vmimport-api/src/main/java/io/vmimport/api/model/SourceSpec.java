@@ -43,4 +43,17 @@ public record SourceSpec(
                     ErrorCode.INVALID_SPEC,
                     "source " + namespace + "/" + name + ": spec." + field + " is required"));
   }
+
+  /**
+   * The provider kind of a source CR kind: {@code VmwareSource} and {@code vmware} both give {@code
+   * vmware}, case-insensitively.
+   */
+  public static String providerKind(String kind) {
+    String lower = kind.trim().toLowerCase(java.util.Locale.ROOT);
+    String suffix = "source";
+    if (lower.endsWith(suffix) && lower.length() > suffix.length()) {
+      return lower.substring(0, lower.length() - suffix.length());
+    }
+    return lower;
+  }
 }

@@ -1,5 +1,6 @@
 package io.vmimport.core.internal;
 
+import io.vmimport.api.DnsNames;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.ImportPhase;
 import io.vmimport.api.VmImportException;
@@ -28,7 +29,6 @@ import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
 import io.vmimport.core.Checkpoint;
 import io.vmimport.core.CheckpointStore;
-import io.vmimport.core.DnsNames;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ImportResult;
 import io.vmimport.core.ProviderRegistry;

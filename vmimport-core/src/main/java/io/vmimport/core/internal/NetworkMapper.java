@@ -1,5 +1,6 @@
 package io.vmimport.core.internal;
 
+import io.vmimport.api.DnsNames;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.model.ImportSpec;
 import io.vmimport.api.model.NetworkMapping;
@@ -8,7 +9,6 @@ import io.vmimport.api.model.SourceNic;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.target.NetworkAttachment;
 import io.vmimport.api.target.TargetNic;
-import io.vmimport.core.DnsNames;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

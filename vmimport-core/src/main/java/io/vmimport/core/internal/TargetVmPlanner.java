@@ -1,5 +1,6 @@
 package io.vmimport.core.internal;
 
+import io.vmimport.api.DnsNames;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
@@ -7,7 +8,6 @@ import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.target.TargetCpu;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetVm;
-import io.vmimport.core.DnsNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

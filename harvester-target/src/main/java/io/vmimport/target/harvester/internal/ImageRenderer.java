@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.vmimport.api.DnsNames;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
@@ -35,7 +36,7 @@ public final class ImageRenderer {
 
   /** {@code <vm>-<disk>-<attempt>}: one name per resubmission, stable across retries of a call. */
   public static String imageName(TargetVm vm, TargetDisk disk, int attempt) {
-    return KubeNames.dnsLabel(vm.name() + "-" + disk.name() + "-" + attempt);
+    return DnsNames.toLabel(vm.name() + "-" + disk.name() + "-" + attempt);
   }
 
   /** What the Harvester UI shows: the source VM and the source disk. */

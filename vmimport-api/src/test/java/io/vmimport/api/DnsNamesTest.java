@@ -1,4 +1,4 @@
-package io.vmimport.core;
+package io.vmimport.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,5 +41,24 @@ class DnsNamesTest {
     String label = DnsNames.toLabel("___");
 
     assertThat(label).matches("vm-[0-9a-f]{8}");
+  }
+
+  /** {@code Web} and {@code web} are two VMs; harvester-target used to give both {@code web}. */
+  @Test
+  void namesDifferingOnlyInCaseStayDistinct() {
+    assertThat(DnsNames.toLabel("Web")).matches("web-[0-9a-f]{8}");
+    assertThat(DnsNames.toLabel("Web")).isNotEqualTo(DnsNames.toLabel("web"));
+  }
+
+  @Test
+  void subdomainsAndLabelsFollowTheApiServersRules() {
+    assertThat(DnsNames.isSubdomain("web.prod")).isTrue();
+    assertThat(DnsNames.isLabel("web.prod")).isFalse();
+    assertThat(DnsNames.subdomainProblem("Web_01")).get().asString().contains("DNS-1123 subdomain");
+    assertThat(DnsNames.labelProblem("a".repeat(64)))
+        .contains("must be no more than 63 characters");
+    assertThat(DnsNames.subdomainProblem("a".repeat(254)))
+        .contains("must be no more than 253 characters");
+    assertThat(DnsNames.subdomainProblem("a.".repeat(126) + "a")).isEmpty();
   }
 }

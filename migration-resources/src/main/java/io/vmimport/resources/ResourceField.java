@@ -1,4 +1,4 @@
-package io.vmimport.cli;
+package io.vmimport.resources;
 
 import static java.util.Objects.requireNonNull;
 
@@ -13,40 +13,42 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * One field of one YAML document, with the path that names it in messages. Typed reads fail with
- * {@link ErrorCode#INVALID_SPEC} and a message that names the file, the document and the field,
- * e.g. {@code resources.yaml: VirtualMachineImport default/alpine: spec.forcePowerOff: expected a
- * boolean, got string 'yes'}.
+ * One field of one resource, with the path that names it in messages. Typed reads fail with {@link
+ * ErrorCode#INVALID_SPEC} and a message that names the object and the field, e.g. {@code
+ * resources.yaml: VirtualMachineImport default/alpine: spec.forcePowerOff: expected a boolean, got
+ * string 'yes'}.
  *
- * @param document the file and document, e.g. {@code resources.yaml: VmwareSource default/vcsim}
+ * @param document what the object is, in front of every message, e.g. {@code resources.yaml:
+ *     VmwareSource default/vcsim}; empty when the reader already knows (the operator writes the
+ *     message into the object's own status)
  * @param path the field's path, e.g. {@code spec.networkMapping[0].sourceNetwork}
  * @param value the field's value; {@code null} when the field is absent
  */
-record DocumentField(String document, String path, JsonNode value) {
-  DocumentField {
+public record ResourceField(String document, String path, JsonNode value) {
+  public ResourceField {
     requireNonNull(document, "document is null");
     requireNonNull(path, "path is null");
   }
 
-  static DocumentField root(String document, JsonNode value) {
-    return new DocumentField(document, "", value);
+  public static ResourceField root(String document, JsonNode value) {
+    return new ResourceField(document, "", value);
   }
 
-  DocumentField get(String key) {
+  public ResourceField get(String key) {
     JsonNode child = value != null && value.isObject() ? value.get(key) : null;
-    return new DocumentField(document, path.isEmpty() ? key : path + "." + key, child);
+    return new ResourceField(document, path.isEmpty() ? key : path + "." + key, child);
   }
 
   /** Absent and explicit {@code null} are the same, as for the Kubernetes API. */
-  boolean isPresent() {
+  public boolean isPresent() {
     return value != null && !value.isNull() && !value.isMissingNode();
   }
 
-  boolean isScalar() {
+  public boolean isScalar() {
     return isPresent() && value.isValueNode();
   }
 
-  Optional<String> string() {
+  public Optional<String> string() {
     if (!isPresent()) {
       return Optional.empty();
     }
@@ -57,16 +59,16 @@ record DocumentField(String document, String path, JsonNode value) {
   }
 
   /** A string that must be there and not blank. */
-  String requiredString() {
+  public String requiredString() {
     return string().filter(s -> !s.isBlank()).orElseThrow(() -> invalid("is required"));
   }
 
   /** The empty string counts as absent, as upstream treats {@code ""} as "use the default". */
-  Optional<String> nonEmptyString() {
+  public Optional<String> nonEmptyString() {
     return string().filter(s -> !s.isEmpty());
   }
 
-  Optional<Boolean> bool() {
+  public Optional<Boolean> bool() {
     if (!isPresent()) {
       return Optional.empty();
     }
@@ -76,7 +78,7 @@ record DocumentField(String document, String path, JsonNode value) {
     return Optional.of(value.booleanValue());
   }
 
-  OptionalLong integer() {
+  public OptionalLong integer() {
     if (!isPresent()) {
       return OptionalLong.empty();
     }
@@ -86,8 +88,21 @@ record DocumentField(String document, String path, JsonNode value) {
     return OptionalLong.of(value.longValue());
   }
 
+  /**
+   * An integer within {@code [min, max]}; {@code meaning} says what the bounds are, e.g. {@code
+   * "seconds (0 means the default, 60)"}.
+   */
+  public OptionalLong integer(long min, long max, String meaning) {
+    OptionalLong number = integer();
+    if (number.isPresent() && (number.getAsLong() < min || number.getAsLong() > max)) {
+      throw invalid(
+          number.getAsLong() + " is out of range: expected " + min + " to " + max + " " + meaning);
+    }
+    return number;
+  }
+
   /** The entries of a mapping field; empty when absent. */
-  List<String> keys() {
+  public List<String> keys() {
     if (!isPresent()) {
       return List.of();
     }
@@ -98,23 +113,23 @@ record DocumentField(String document, String path, JsonNode value) {
   }
 
   /** The elements of a list field; empty when absent. */
-  List<DocumentField> elements() {
+  public List<ResourceField> elements() {
     if (!isPresent()) {
       return List.of();
     }
     if (!value.isArray()) {
       throw wrongType("a list");
     }
-    List<DocumentField> elements = new ArrayList<>();
+    List<ResourceField> elements = new ArrayList<>();
     Iterator<JsonNode> iterator = value.elements();
     for (int i = 0; iterator.hasNext(); i++) {
-      elements.add(new DocumentField(document, path + "[" + i + "]", iterator.next()));
+      elements.add(new ResourceField(document, path + "[" + i + "]", iterator.next()));
     }
     return elements;
   }
 
   /** Checks that a present field is a mapping. */
-  DocumentField requireObject() {
+  public ResourceField requireObject() {
     if (isPresent() && !value.isObject()) {
       throw wrongType("a mapping");
     }
@@ -122,12 +137,17 @@ record DocumentField(String document, String path, JsonNode value) {
   }
 
   /** The scalar's text: strings as they are, numbers in decimal, booleans as true/false. */
-  String scalarText() {
+  public String scalarText() {
     return value.asText();
   }
 
-  VmImportException invalid(String problem) {
-    return new VmImportException(ErrorCode.INVALID_SPEC, document + ": " + path + ": " + problem);
+  public VmImportException invalid(String problem) {
+    return new VmImportException(ErrorCode.INVALID_SPEC, prefix(document) + path + ": " + problem);
+  }
+
+  /** {@code document: } in front of a message, or nothing when the document goes unnamed. */
+  static String prefix(String document) {
+    return document.isEmpty() ? "" : document + ": ";
   }
 
   private VmImportException wrongType(String expected) {
