@@ -68,7 +68,6 @@ class HelmChartTest {
                 "maxConcurrentImports", 7,
                 "maxParallelDisks", 3,
                 "allowCrossNamespaceSecrets", true,
-                "allowCrossNamespaceSources", true,
                 "sourceRecheckSeconds", 60,
                 "statusIntervalMillis", 1000,
                 "service.port", 9090,
@@ -76,6 +75,7 @@ class HelmChartTest {
                 "probePort", 9092));
     values.putAll(
         Map.of(
+            "allowCrossNamespaceSources", true,
             "imageServer.maxConnections", 17,
             "imageServer.requestTimeoutSeconds", 11,
             "imageServer.sendTimeoutSeconds", 99));
