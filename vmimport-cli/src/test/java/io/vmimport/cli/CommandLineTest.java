@@ -16,6 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The commands end to end in this JVM, with the testdisk provider; no import runs here. */
 class CommandLineTest {
+  /** Where the testdisk VM's NIC goes with the fixture's network mapping. */
+  static final String NIC_LINE =
+      "  nic-0 (52:54:00:00:00:01, e1000) on 'testnet' -> default/vlan1\n";
+
   @TempDir Path dir;
   Path out;
   TestdiskFixture fixture;
@@ -254,8 +258,21 @@ class CommandLineTest {
         CliRunner.run("validate", "-f", fixture.resources.toString(), "--output-dir", o());
 
     assertThat(result.exitCode()).as(result.toString()).isZero();
-    assertThat(result.out()).isEqualTo("default/test-import: valid\n");
+    assertThat(result.out()).isEqualTo("default/test-import: valid\n" + NIC_LINE);
     assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void validateRejectsAMappingThatMatchesNoNicListingTheVmsNetworks() throws IOException {
+    rewrite("- sourceNetwork: testnet", "- sourceNetwork: test-net");
+
+    Result result = CliRunner.run("validate", "-f", fixture.resources.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.out())
+        .isEqualTo(
+            "default/test-import: ERROR spec.networkMapping[0].sourceNetwork: 'test-net' matches no"
+                + " NIC of the VM; the VM's networks are 'testnet' (INVALID_SPEC)\n");
   }
 
   @Test
@@ -289,7 +306,9 @@ class CommandLineTest {
             "json");
 
     assertThat(validate.exitCode()).as(validate.toString()).isZero();
-    assertThat(validate.out()).isEqualTo("default/test-import: valid\ndefault/second: valid\n");
+    assertThat(validate.out())
+        .isEqualTo(
+            "default/test-import: valid\n" + NIC_LINE + "default/second: valid\n" + NIC_LINE);
     assertBadInput(
         inspect,
         fixture.resources
