@@ -915,6 +915,14 @@ class ImportEngineTest {
   @Test
   void aMappingThatMatchesNoNicIsAnErrorListingTheVmsNetworks() {
     ImportSpec spec = spec().addNetworkMapping(new NetworkMapping("VM Netwrok", "vlan2")).build();
+    // as vSphere's preflight warns: said once, by the error
+    source.preflightIssues =
+        List.of(
+            new ValidationIssue(
+                ValidationIssue.Severity.WARNING,
+                ErrorCode.NOT_FOUND,
+                "VM has no NIC on network 'VM Netwrok'",
+                Optional.of("spec.networkMapping[1].sourceNetwork")));
 
     List<ValidationIssue> issues = engine.validate(request(spec), target);
     VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec));

@@ -55,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -64,6 +65,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,7 +173,26 @@ public final class ImportRun {
         }
       }
     }
-    return List.copyOf(issues);
+    return withoutOverruledWarnings(issues);
+  }
+
+  /**
+   * The issues without the warnings about a field that also has an error: a provider may warn about
+   * what core rejects (vSphere's preflight warns of a mapping that matches no NIC, which core makes
+   * an error), and the user should read it once.
+   */
+  private static List<ValidationIssue> withoutOverruledWarnings(List<ValidationIssue> issues) {
+    Set<String> fieldsInError =
+        issues.stream()
+            .filter(ValidationIssue::isError)
+            .flatMap(issue -> issue.field().stream())
+            .collect(Collectors.toSet());
+    return issues.stream()
+        .filter(
+            issue ->
+                issue.isError()
+                    || issue.field().map(field -> !fieldsInError.contains(field)).orElse(true))
+        .toList();
   }
 
   private ImportResult phases() {
