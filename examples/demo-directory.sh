@@ -99,12 +99,12 @@ echo "== vmimport import --output-dir $out"
 "$root/vmimport" import -f "$out/resources.yaml" --output-dir "$out"
 
 echo "== checking the converted disks against the source"
-qemu-img compare -q "$out/web01/disk-0.qcow2" "$work/boot.raw" && echo "disk-0.qcow2 = source disk0 (boot)"
-qemu-img compare -q "$out/web01/disk-1.qcow2" "$vm/disk1.raw" && echo "disk-1.qcow2 = source disk1"
+qemu-img compare -q "$out/default/web01/disk-0.qcow2" "$work/boot.raw" && echo "disk-0.qcow2 = source disk0 (boot)"
+qemu-img compare -q "$out/default/web01/disk-1.qcow2" "$vm/disk1.raw" && echo "disk-1.qcow2 = source disk1"
 echo "source VM power state now: $(cat "$vm/power")"
 echo
-echo "converted disks and the VM description are in $out/web01:"
-ls -l "$out/web01"
+echo "converted disks and the VM description are in $out/default/web01:"
+ls -l "$out/default/web01"
 echo
 echo "== next, try (from $root; the example provider must be on the class path):"
 echo "    export VMIMPORT_CLASSPATH=$examples_jar"

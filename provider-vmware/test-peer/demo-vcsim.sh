@@ -156,13 +156,13 @@ echo "== vmimport import --output-dir $out"
 "$root/vmimport" import -f "$out/resources.yaml" --output-dir "$out"
 
 echo "== checking the converted disk against web01's content"
-disk="$(ls "$out"/web01/disk-0.* | head -1)"
+disk="$(ls "$out"/default/web01/disk-0.* | head -1)"
 qemu-img compare -q "$disk" "$work/web01.raw" && echo "$(basename "$disk") = web01's disk, byte for byte"
 echo
 echo "converted disk:     $disk"
-echo "VM description:     $(ls "$out"/web01/*.json | head -1)"
+echo "VM description:     $(ls "$out"/default/web01/*.json | head -1)"
 echo "resources:          $out/resources.yaml"
-ls -l "$out/web01"
+ls -l "$out/default/web01"
 echo
 echo "== next, try (from $root):"
 echo "    ./vmimport validate -f $out/resources.yaml"

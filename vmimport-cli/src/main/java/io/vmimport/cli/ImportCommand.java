@@ -41,11 +41,13 @@ import picocli.CommandLine.Spec;
       "Runs the VirtualMachineImports of the file (all, or the one --import names, one after"
           + " the other): finds the VM, powers it off as the import says, exports and converts"
           + " its disks, and writes them with a VM description (vm.json) to"
-          + " <output-dir>/<import-name>/.",
+          + " <output-dir>/<namespace>/<import-name>/. At the end it prints where each NIC went.",
       "",
-      "Resumable: finished disks are recorded in <output-dir>/.<namespace>_<name>.state.json."
-          + " Running the same command again after a crash, a failure or even a success skips"
-          + " the disks whose files are still there with the recorded size. Delete the import's"
+      "Resumable: finished disks are recorded in <output-dir>/.<namespace>_<name>.state.json"
+          + " with what each was exported from (source, VM id, disk, capacity). Running the same"
+          + " command again after a crash, a failure or even a success skips the disks whose files"
+          + " are still there with the recorded size and that come from the same source disk; a"
+          + " disk of another VM or source is exported again, with a warning. Delete the import's"
           + " folder to import it from scratch.",
       "",
       "Ctrl-C cancels: the partial files, the scratch files and what the export created on the"
@@ -257,6 +259,7 @@ final class ImportCommand implements Callable<Integer> {
       out.println(TerminalText.escape("  " + image.diskName() + ": " + image.location()));
     }
     out.println(TerminalText.escape("  VM description: " + result.vmLocation()));
+    NicPlacement.lines(result.vm()).forEach(line -> out.println(TerminalText.escape("  " + line)));
     out.flush();
   }
 

@@ -12,7 +12,10 @@ import java.util.Optional;
  * its converted disks (unchanged size) and only rewrites {@code vm.json} instead of exporting
  * everything again: the user may re-run against the same output directory. A cancelled import's
  * checkpoint is deleted, as its files are gone. A stale entry is harmless: the engine only trusts a
- * finished disk whose file still has the recorded size.
+ * finished disk whose file still has the recorded size and that was exported from the same source
+ * disk (source endpoint, VM id, disk key, capacity) by the same import (uid); otherwise it says so
+ * and exports the disk again. Editing {@code virtualMachineName} and running again therefore
+ * exports the other VM's disks rather than passing the earlier VM's off as them.
  */
 final class RetainingCheckpointStore implements CheckpointStore {
   private final CheckpointStore delegate;

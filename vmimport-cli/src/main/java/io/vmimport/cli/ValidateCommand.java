@@ -1,9 +1,12 @@
 package io.vmimport.cli;
 
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.event.ImportListener;
 import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.target.ImportTarget;
+import io.vmimport.api.target.TargetVm;
 import io.vmimport.cli.ResourceOptions.ResolvedImport;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ImportEngine;
@@ -13,6 +16,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,8 +33,8 @@ import picocli.CommandLine.Spec;
       "Checks each VirtualMachineImport of the file as the import would, without changing"
           + " anything: the spec, the source (login, VM lookup, preflight checks unless"
           + " spec.skipPreflightChecks), the network mapping and the output directory. Prints each"
-          + " issue as ERROR or WARNING with the field at fault, or 'valid'. Exits with 1 when an"
-          + " import has an error."
+          + " issue as ERROR or WARNING with the field at fault, or 'valid' and where each NIC"
+          + " would go. Exits with 1 when an import has an error."
     },
     footerHeading = ExitCodes.HEADING,
     footer = ExitCodes.FOOTER)
@@ -59,8 +63,16 @@ final class ValidateCommand implements Callable<Integer> {
       List<ResolvedImport> imports = resources.resolve(file, engine.providers());
       for (ResolvedImport resolved : imports) {
         List<ValidationIssue> issues;
+        AtomicReference<TargetVm> planned = new AtomicReference<>();
+        ImportListener listener =
+            new ImportListener() {
+              @Override
+              public void planned(ImportRef ref, TargetVm vm) {
+                planned.set(vm);
+              }
+            };
         try {
-          issues = engine.validate(resolved.request(), target);
+          issues = engine.validate(resolved.request(), target, listener);
         } catch (VmImportException e) {
           throw ResourceOptions.about(resolved.described(), e);
         }
@@ -83,6 +95,10 @@ final class ValidateCommand implements Callable<Integer> {
         } else {
           out.println(
               TerminalText.escape(ref + ": valid" + (issues.isEmpty() ? "" : " (with warnings)")));
+          if (planned.get() != null) {
+            NicPlacement.lines(planned.get())
+                .forEach(line -> out.println(TerminalText.escape("  " + line)));
+          }
         }
         out.flush();
       }

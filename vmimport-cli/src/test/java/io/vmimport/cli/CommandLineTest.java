@@ -19,6 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The commands end to end in this JVM, with the testdisk provider; no import runs here. */
 class CommandLineTest {
+  /** Where the testdisk VM's NIC goes with the fixture's network mapping. */
+  static final String NIC_LINE =
+      "  nic-0 (52:54:00:00:00:01, e1000) on 'testnet' -> default/vlan1\n";
+
   @TempDir Path dir;
   Path out;
   TestdiskFixture fixture;
@@ -257,8 +261,21 @@ class CommandLineTest {
         CliRunner.run("validate", "-f", fixture.resources.toString(), "--output-dir", o());
 
     assertThat(result.exitCode()).as(result.toString()).isZero();
-    assertThat(result.out()).isEqualTo("default/test-import: valid\n");
+    assertThat(result.out()).isEqualTo("default/test-import: valid\n" + NIC_LINE);
     assertThat(out).doesNotExist();
+  }
+
+  @Test
+  void validateRejectsAMappingThatMatchesNoNicListingTheVmsNetworks() throws IOException {
+    rewrite("- sourceNetwork: testnet", "- sourceNetwork: test-net");
+
+    Result result = CliRunner.run("validate", "-f", fixture.resources.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.out())
+        .isEqualTo(
+            "default/test-import: ERROR spec.networkMapping[0].sourceNetwork: 'test-net' matches no"
+                + " NIC of the VM; the VM's networks are 'testnet' (INVALID_SPEC)\n");
   }
 
   @Test
@@ -292,7 +309,9 @@ class CommandLineTest {
             "json");
 
     assertThat(validate.exitCode()).as(validate.toString()).isZero();
-    assertThat(validate.out()).isEqualTo("default/test-import: valid\ndefault/second: valid\n");
+    assertThat(validate.out())
+        .isEqualTo(
+            "default/test-import: valid\n" + NIC_LINE + "default/second: valid\n" + NIC_LINE);
     assertBadInput(
         inspect,
         fixture.resources
@@ -394,7 +413,7 @@ class CommandLineTest {
                 + fixture.resources
                 + ": VirtualMachineImport default/test-import: unknown field spec.forcePoweroff")
         .endsWith("(ignored)\n");
-    assertThat(warn.out()).isEqualTo("default/test-import: valid\n");
+    assertThat(warn.out()).isEqualTo("default/test-import: valid\n" + NIC_LINE);
   }
 
   @Test
@@ -422,7 +441,7 @@ class CommandLineTest {
             + " TestdiskSource lab/lab is in another namespace than the import ('default')");
     assertThat(refused.err()).contains("pass --allow-cross-namespace-sources to allow it");
     assertThat(allowed.exitCode()).as(allowed.toString()).isZero();
-    assertThat(allowed.out()).isEqualTo("default/test-import: valid\n");
+    assertThat(allowed.out()).isEqualTo("default/test-import: valid\n" + NIC_LINE);
   }
 
   /** A second import of the fixture's VM, named {@code second}. */

@@ -45,12 +45,14 @@ import java.util.stream.Stream;
  * A source provider for the CLI's tests, kind {@code testdisk} ({@code TestdiskSource}): one
  * powered-off VM whose disks are the {@code *.raw} files of a folder, exported as they are.
  *
- * <p>Spec fields: {@code path} (the folder), {@code vmName}, {@code cpus}, {@code coresPerSocket},
- * {@code memoryMiB}; for tests of failures, {@code bytesPerSecond} (a slow export, to cancel it)
- * and {@code failOnce} (a marker file: while it exists, opening the last disk removes it and fails,
- * as a crash would). Its Secret must hold {@code token: test-token}. An export holds a "lease", the
- * file {@code .export-lease} in the folder, until it is completed or aborted, so tests can check
- * that nothing is left on the source.
+ * <p>Spec fields: {@code path} (the folder), {@code vmName} (or several, comma-separated: a VM
+ * whose subfolder {@code <path>/<vmName>} exists has its disks there, with the same file names, so
+ * the same disk keys, as the others), {@code cpus}, {@code coresPerSocket}, {@code memoryMiB},
+ * {@code preflightWarning} (a warning preflight reports); for tests of failures, {@code
+ * bytesPerSecond} (a slow export, to cancel it) and {@code failOnce} (a marker file: while it
+ * exists, opening the last disk removes it and fails, as a crash would). Its Secret must hold
+ * {@code token: test-token}. An export holds a "lease", the file {@code .export-lease} in the
+ * folder, until it is completed or aborted, so tests can check that nothing is left on the source.
  */
 public final class TestDiskProvider implements SourceProvider {
   public static final String KIND = "testdisk";
@@ -105,7 +107,10 @@ public final class TestDiskProvider implements SourceProvider {
 
         @Override
         public List<ValidationIssue> preflight(ImportSpec spec) {
-          return List.of();
+          return source
+              .setting("preflightWarning")
+              .map(text -> List.of(ValidationIssue.warning(ErrorCode.NOT_FOUND, text)))
+              .orElse(List.of());
         }
       };
     }
@@ -115,24 +120,35 @@ public final class TestDiskProvider implements SourceProvider {
       return new VmInventory() {
         @Override
         public SourceVm describe(VmLocator locator) {
-          String name = source.requireSetting("vmName");
-          if (!locator.nameOrId().equals(name)) {
+          List<String> names = vmNames();
+          if (!names.contains(locator.nameOrId())) {
             throw new VmImportException(
-                ErrorCode.NOT_FOUND, "VM '" + locator + "' not found; available: [" + name + "]");
+                ErrorCode.NOT_FOUND,
+                "VM '" + locator + "' not found; available: [" + String.join(", ", names) + "]");
           }
-          return vm(name);
+          return vm(locator.nameOrId());
         }
 
         @Override
         public List<String> list() {
-          return List.of(source.requireSetting("vmName"));
+          return vmNames();
         }
       };
     }
 
+    private List<String> vmNames() {
+      return List.of(source.requireSetting("vmName").split(",\\s*"));
+    }
+
+    /** Where the disks of VM {@code name} are. */
+    private Path diskFolder(String name) {
+      Path own = folder.resolve(name);
+      return Files.isDirectory(own) ? own : folder;
+    }
+
     private SourceVm vm(String name) {
       List<SourceDisk> disks = new ArrayList<>();
-      List<Path> files = diskFiles();
+      List<Path> files = diskFiles(diskFolder(name));
       for (int i = 0; i < files.size(); i++) {
         Path file = files.get(i);
         long size = size(file);
@@ -163,7 +179,7 @@ public final class TestDiskProvider implements SourceProvider {
           Optional.empty());
     }
 
-    private List<Path> diskFiles() {
+    private List<Path> diskFiles(Path folder) {
       try (Stream<Path> files = Files.list(folder)) {
         return files.filter(f -> f.getFileName().toString().endsWith(".raw")).sorted().toList();
       } catch (IOException e) {
@@ -226,7 +242,7 @@ public final class TestDiskProvider implements SourceProvider {
                 null,
                 false);
           }
-          Path file = folder.resolve(disk.key());
+          Path file = diskFolder(vm.name()).resolve(disk.key());
           InputStream input = Files.newInputStream(file);
           long rate = Long.parseLong(source.setting("bytesPerSecond").orElse("0"));
           return new DiskStream(

@@ -27,23 +27,40 @@ final class TestdiskFixture {
   static TestdiskFixture create(Path dir, long[] sizes, String... extraSourceSpec) {
     try {
       Path source = Files.createDirectories(dir.resolve("source"));
-      Random random = new Random(42);
-      for (int i = 0; i < sizes.length; i++) {
-        byte[] data = new byte[(int) sizes[i]];
-        // random data in every other MiB, zeros (holes after conversion) in between
-        for (int offset = 0; offset < data.length; offset += 2 << 20) {
-          byte[] chunk = new byte[Math.min(1 << 20, data.length - offset)];
-          random.nextBytes(chunk);
-          System.arraycopy(chunk, 0, data, offset, chunk.length);
-        }
-        Files.write(source.resolve("disk" + i + ".raw"), data);
-      }
+      writeDisks(source, sizes, 42);
       Path resources = dir.resolve("resources.yaml");
       Files.writeString(resources, yaml(source, String.join("\n", extraSourceSpec)));
       return new TestdiskFixture(source, resources);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Writes {@code disk0.raw} and so on into {@code folder}: random data from {@code seed} in every
+   * other MiB, zeros (holes after conversion) in between.
+   */
+  static void writeDisks(Path folder, long[] sizes, long seed) throws IOException {
+    Files.createDirectories(folder);
+    Random random = new Random(seed);
+    for (int i = 0; i < sizes.length; i++) {
+      byte[] data = new byte[(int) sizes[i]];
+      for (int offset = 0; offset < data.length; offset += 2 << 20) {
+        byte[] chunk = new byte[Math.min(1 << 20, data.length - offset)];
+        random.nextBytes(chunk);
+        System.arraycopy(chunk, 0, data, offset, chunk.length);
+      }
+      Files.write(folder.resolve("disk" + i + ".raw"), data);
+    }
+  }
+
+  /** Replaces {@code from}, which must be in the resources file, with {@code to}. */
+  void rewrite(String from, String to) throws IOException {
+    String text = Files.readString(resources);
+    if (!text.contains(from)) {
+      throw new IllegalArgumentException("'" + from + "' is not in " + resources + ":\n" + text);
+    }
+    Files.writeString(resources, text.replace(from, to));
   }
 
   static String yaml(Path source, String extraSourceSpec) {

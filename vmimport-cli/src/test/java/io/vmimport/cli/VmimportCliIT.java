@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.cli.CliRunner.Result;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +48,7 @@ class VmimportCliIT {
         "no DiskConverter (converter-qemu) on the class path");
     TestdiskFixture fixture = TestdiskFixture.create(dir, new long[] {6 * MIB, 2 * MIB});
     Path out = dir.resolve("out");
-    Path vmDir = out.resolve(TestdiskFixture.IMPORT);
+    Path vmDir = out.resolve("default").resolve(TestdiskFixture.IMPORT);
 
     Result first =
         CliRunner.run("import", "-f", fixture.resources.toString(), "--output-dir", out.toString());
@@ -64,7 +66,8 @@ class VmimportCliIT {
             "default/test-import: virtualMachineCreated\n",
             "  disk-0: " + vmDir.resolve("disk-0.qcow2"),
             "  disk-1: " + vmDir.resolve("disk-1.qcow2"),
-            "  VM description: " + vmDir.resolve("vm.json"))
+            "  VM description: " + vmDir.resolve("vm.json"),
+            CommandLineTest.NIC_LINE)
         .as("raw exports are written straight into qcow2, without a qemu-img pass")
         .doesNotContain("converting");
     assertThat(first.err()).isEmpty();
@@ -105,7 +108,7 @@ class VmimportCliIT {
     TestdiskFixture fixture =
         TestdiskFixture.create(dir, new long[] {3 * MIB, 2 * MIB}, "failOnce: " + marker);
     Path out = dir.resolve("out");
-    Path vmDir = out.resolve(TestdiskFixture.IMPORT);
+    Path vmDir = out.resolve("default").resolve(TestdiskFixture.IMPORT);
     String[] command = {
       "import",
       "-f",
@@ -170,9 +173,141 @@ class VmimportCliIT {
     for (String name : List.of(TestdiskFixture.IMPORT, "second")) {
       assertThat(
               Files.mismatch(
-                  fixture.sourceDir.resolve("disk0.raw"), out.resolve(name).resolve("disk-0.raw")))
+                  fixture.sourceDir.resolve("disk0.raw"),
+                  out.resolve("default").resolve(name).resolve("disk-0.raw")))
           .isEqualTo(-1);
     }
+  }
+
+  @Test
+  void aRerunForAnotherVmExportsThatVmsDisksInsteadOfTheEarlierOnes() throws Exception {
+    // the repro: import a VM, change only virtualMachineName, run again
+    TestdiskFixture fixture = TestdiskFixture.create(dir, new long[] {2 * MIB, MIB});
+    Path otherVm = fixture.sourceDir.resolve("other-vm");
+    TestdiskFixture.writeDisks(otherVm, new long[] {2 * MIB, MIB}, 7);
+    fixture.rewrite("vmName: test-vm", "vmName: test-vm, other-vm");
+    Path out = dir.resolve("out");
+    Path vmDir = out.resolve("default").resolve(TestdiskFixture.IMPORT);
+    String[] command = {
+      "import",
+      "-f",
+      fixture.resources.toString(),
+      "--output-dir",
+      out.toString(),
+      "--format",
+      "raw"
+    };
+    Result first = CliRunner.run(command);
+    assertThat(first.exitCode()).as(first.toString()).isZero();
+
+    fixture.rewrite("  virtualMachineName: test-vm", "  virtualMachineName: other-vm");
+    Result second = CliRunner.run(command);
+
+    assertThat(second.exitCode()).as(second.toString()).isZero();
+    assertThat(second.out())
+        .as(second.toString())
+        .doesNotContain("converted by an earlier run")
+        .contains("default/test-import disk-0: exporting ", "default/test-import disk-1: done (");
+    assertThat(second.err())
+        .contains(
+            "warning: default/test-import: disk-0: the file an earlier run converted ("
+                + vmDir.resolve("disk-0.raw")
+                + ") was exported from another disk: VM id 'testdisk-test-vm' (now"
+                + " 'testdisk-other-vm'); exporting disk0.raw again\n",
+            "warning: default/test-import: disk-1: ");
+    assertThat(Files.mismatch(otherVm.resolve("disk0.raw"), vmDir.resolve("disk-0.raw")))
+        .as("the output holds other-vm's disk")
+        .isEqualTo(-1);
+    assertThat(Files.mismatch(otherVm.resolve("disk1.raw"), vmDir.resolve("disk-1.raw")))
+        .isEqualTo(-1);
+  }
+
+  @Test
+  void importsOfOneNameInTwoNamespacesWriteToTwoFolders() throws Exception {
+    TestdiskFixture fixture = TestdiskFixture.create(dir, new long[] {MIB});
+    Path prodDisks = dir.resolve("prod-source");
+    TestdiskFixture.writeDisks(prodDisks, new long[] {MIB}, 9);
+    String defaultDocuments = Files.readString(fixture.resources);
+    Files.writeString(
+        fixture.resources,
+        defaultDocuments
+            + "---\n"
+            + defaultDocuments
+                .replace("namespace: default", "namespace: prod")
+                .replace("path: " + fixture.sourceDir, "path: " + prodDisks));
+    Path out = dir.resolve("out");
+
+    Result result =
+        CliRunner.run(
+            "import",
+            "-f",
+            fixture.resources.toString(),
+            "--output-dir",
+            out.toString(),
+            "--format",
+            "raw");
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.out()).doesNotContain("converted by an earlier run");
+    Path defaultDisk = out.resolve("default").resolve(TestdiskFixture.IMPORT).resolve("disk-0.raw");
+    Path prodDisk = out.resolve("prod").resolve(TestdiskFixture.IMPORT).resolve("disk-0.raw");
+    assertThat(Files.mismatch(fixture.sourceDir.resolve("disk0.raw"), defaultDisk)).isEqualTo(-1);
+    assertThat(Files.mismatch(prodDisks.resolve("disk0.raw"), prodDisk)).isEqualTo(-1);
+  }
+
+  @Test
+  void aMappingThatMatchesNoNicStopsTheImportBeforeItExports() throws Exception {
+    TestdiskFixture fixture = TestdiskFixture.create(dir, new long[] {MIB});
+    fixture.rewrite("- sourceNetwork: testnet", "- sourceNetwork: test-net");
+    Path out = dir.resolve("out");
+
+    Result result =
+        runWithLog("import", "-f", fixture.resources.toString(), "--output-dir", out.toString());
+
+    assertThat(result.err().split("'test-net' matches no NIC", -1))
+        .as("said once: %s", result)
+        .hasSize(2);
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(result.err())
+        .contains(
+            "VirtualMachineImport default/test-import: spec.networkMapping[0].sourceNetwork:"
+                + " 'test-net' matches no NIC of the VM; the VM's networks are 'testnet'\n");
+    assertThat(result.out()).doesNotContain("exporting", "pod network");
+    assertThat(out.resolve("default").resolve(TestdiskFixture.IMPORT)).doesNotExist();
+  }
+
+  @Test
+  void aWarningIsPrintedOnce() throws Exception {
+    TestdiskFixture fixture =
+        TestdiskFixture.create(dir, new long[] {MIB}, "preflightWarning: datastore is 91% full");
+    Path out = dir.resolve("out");
+
+    Result result =
+        runWithLog("import", "-f", fixture.resources.toString(), "--output-dir", out.toString());
+
+    assertThat(result.exitCode()).as(result.toString()).isZero();
+    assertThat(result.err().split("datastore is 91% full", -1))
+        .as("said once: %s", result)
+        .hasSize(2);
+    assertThat(result.err()).contains("warning: default/test-import: datastore is 91% full");
+  }
+
+  /**
+   * Runs vmimport as {@link CliRunner#run}, with what the engine logs through slf4j-simple (to
+   * System.err, as in the shaded jar) added to the command's stderr, as a user sees both.
+   */
+  private static Result runWithLog(String... args) {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    PrintStream original = System.err;
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    Result result;
+    try {
+      result = CliRunner.run(args);
+    } finally {
+      System.setErr(original);
+    }
+    return new Result(
+        result.exitCode(), result.out(), result.err() + log.toString(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -223,7 +358,7 @@ class VmimportCliIT {
         }
       }
       assertThat(line).as("stdout %s, stderr %s", outLines, errLines).isNotNull();
-      assertThat(out.resolve(TestdiskFixture.IMPORT)).isDirectory();
+      assertThat(out.resolve("default").resolve(TestdiskFixture.IMPORT)).isDirectory();
       boolean sigintIgnored = sigintIgnored();
       interrupt(process, sigintIgnored);
       while ((line = lines.readLine()) != null) {

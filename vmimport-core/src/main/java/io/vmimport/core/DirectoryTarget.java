@@ -27,7 +27,9 @@ import java.util.Map;
 
 /**
  * The offline target: converted disks and a description of the VM ({@code vm.json}) written to
- * {@code <outputDir>/<import-name>/}, for users without a cluster at hand or who upload by hand.
+ * {@code <outputDir>/<namespace>/<import-name>/}, for users without a cluster at hand or who upload
+ * by hand. The namespace is part of the path because imports of one name in two namespaces are two
+ * imports: they must never share (or take over) each other's disks.
  */
 public final class DirectoryTarget implements ImportTarget {
   public static final String VM_FILE = "vm.json";
@@ -48,9 +50,14 @@ public final class DirectoryTarget implements ImportTarget {
     }
   }
 
-  /** The folder that holds the files of one import. */
+  /**
+   * The folder that holds the files of one import, {@code <outputDir>/<namespace>/<name>}: the one
+   * place that decides the layout (the CLI and the offline Harvester target ask here).
+   */
   public Path importDir(ImportRef ref) {
-    return outputDir.resolve(DnsNames.toLabel(ref.name()));
+    return outputDir
+        .resolve(DnsNames.toLabel(ref.namespace()))
+        .resolve(DnsNames.toLabel(ref.name()));
   }
 
   @Override
@@ -129,16 +136,22 @@ public final class DirectoryTarget implements ImportTarget {
           deleteOrRemember(file, failed);
         }
       }
-      try (DirectoryStream<Path> rest = Files.newDirectoryStream(dir)) {
-        if (!rest.iterator().hasNext()) {
-          deleteOrRemember(dir, failed);
-        }
-      }
+      deleteIfEmpty(dir, failed);
+      // the namespace's folder too, once its last import is gone
+      deleteIfEmpty(dir.getParent(), failed);
     } catch (IOException e) {
       failed.add(dir + " (" + e.getMessage() + ")");
     }
     if (!failed.isEmpty()) {
       throw new VmImportException(ErrorCode.CLEANUP_FAILED, "could not remove " + failed);
+    }
+  }
+
+  private static void deleteIfEmpty(Path dir, List<String> failed) throws IOException {
+    try (DirectoryStream<Path> rest = Files.newDirectoryStream(dir)) {
+      if (!rest.iterator().hasNext()) {
+        deleteOrRemember(dir, failed);
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import io.vmimport.api.target.ImportTarget;
 import io.vmimport.core.internal.CancelSignal;
 import io.vmimport.core.internal.ImportRun;
 import io.vmimport.core.internal.Retrier;
+import io.vmimport.core.internal.RunningImports;
 import io.vmimport.core.internal.ScratchBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,7 +66,8 @@ public final class ImportEngine implements AutoCloseable {
             new Retrier(config),
             Executors.newFixedThreadPool(config.maxParallelDisks(), daemon("vmimport-disk")),
             Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")),
-            ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()));
+            ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()),
+            new RunningImports());
   }
 
   /**
@@ -83,6 +85,10 @@ public final class ImportEngine implements AutoCloseable {
 
   /**
    * Runs one import to its end in the calling thread. Interrupting the thread cancels it.
+   *
+   * <p>An import whose source VM, or whose target VM (namespace and name), another import of this
+   * engine is working on is refused as invalid ({@code INVALID_SPEC}, naming the other import)
+   * before anything is powered off or exported; it may run once the other has ended.
    *
    * @throws io.vmimport.api.VmImportException why the import failed; {@code retryable()} says
    *     whether running it again may help (finished disks are not transferred again)
@@ -117,8 +123,17 @@ public final class ImportEngine implements AutoCloseable {
    * anything. An empty list, or warnings only, means the import can run.
    */
   public List<ValidationIssue> validate(ImportRequest request, ImportTarget target) {
-    return new ImportRun(request, target, ImportListener.NONE, services, new CancelSignal())
-        .validate();
+    return validate(request, target, ImportListener.NONE);
+  }
+
+  /**
+   * Checks an import as {@link #validate(ImportRequest, ImportTarget)}, and when it has no errors
+   * reports the target VM it would create to {@link ImportListener#planned} (where each NIC goes,
+   * for instance).
+   */
+  public List<ValidationIssue> validate(
+      ImportRequest request, ImportTarget target, ImportListener listener) {
+    return new ImportRun(request, target, listener, services, new CancelSignal()).validate();
   }
 
   /**

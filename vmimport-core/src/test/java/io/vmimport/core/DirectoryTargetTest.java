@@ -77,10 +77,11 @@ class DirectoryTargetTest {
               new RecordingListener());
 
       assertThat(result.phase().wireValue()).isEqualTo("virtualMachineCreated");
-      Path disk = dir.resolve("out/db-import/disk-0.raw");
+      Path disk = dir.resolve("out/default/db-import/disk-0.raw");
       assertThat(result.images().get(0).location()).isEqualTo(disk.toString());
       assertThat(Files.readAllBytes(disk)).isEqualTo(content);
-      JsonNode json = new ObjectMapper().readTree(dir.resolve("out/db-import/vm.json").toFile());
+      JsonNode json =
+          new ObjectMapper().readTree(dir.resolve("out/default/db-import/vm.json").toFile());
       assertThat(json.at("/name").asText()).isEqualTo("db01");
       assertThat(json.at("/cpu/sockets").asInt()).isEqualTo(2);
       assertThat(json.at("/cpu/cores").asInt()).isEqualTo(2);
@@ -89,7 +90,8 @@ class DirectoryTargetTest {
       assertThat(json.at("/disks/0/bus").asText()).isEqualTo("sata");
       assertThat(json.at("/nics/0/network").asText()).isEqualTo("default/vlan1");
       assertThat(json.at("/nics/0/model").asText()).isEqualTo("e1000e");
-      assertThat(result.vmLocation()).isEqualTo(dir.resolve("out/db-import/vm.json").toString());
+      assertThat(result.vmLocation())
+          .isEqualTo(dir.resolve("out/default/db-import/vm.json").toString());
     }
   }
 
@@ -108,6 +110,24 @@ class DirectoryTargetTest {
     try (var files = Files.list(importDir)) {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactly("notes.txt");
     }
+  }
+
+  @Test
+  void importsOfOneNameInTwoNamespacesGetTwoFolders() throws Exception {
+    DirectoryTarget target = new DirectoryTarget(dir, DiskFormat.QCOW2);
+    ImportRef prod = new ImportRef("prod", "db-import", "uid-prod-db");
+
+    assertThat(target.importDir(ref)).isEqualTo(dir.resolve("default/db-import"));
+    assertThat(target.importDir(prod)).isEqualTo(dir.resolve("prod/db-import"));
+
+    Files.createDirectories(target.importDir(ref));
+    Files.writeString(target.importDir(ref).resolve("disk-0.qcow2"), "default's");
+    Files.createDirectories(target.importDir(prod));
+    Files.writeString(target.importDir(prod).resolve("disk-0.qcow2"), "prod's");
+    target.discard(prod);
+
+    assertThat(dir.resolve("prod")).as("an emptied namespace folder goes too").doesNotExist();
+    assertThat(target.importDir(ref).resolve("disk-0.qcow2")).hasContent("default's");
   }
 
   @Test

@@ -17,12 +17,18 @@ class FileCheckpointStoreTest {
   private final ImportRef ref = new ImportRef("default", "web", "uid-web");
 
   @Test
-  void survivesANewStoreInstance() {
+  void survivesANewStoreInstanceWithWhatEachDiskWasExportedFrom() {
     Checkpoint checkpoint =
-        Checkpoint.EMPTY.withDisk(new Checkpoint.FinishedDisk("2000", "/out/disk-0.qcow2", 42));
+        Checkpoint.of("uid-web")
+            .withDisk(
+                new Checkpoint.FinishedDisk(
+                    "2000", "/out/disk-0.qcow2", 42, "vmware https://vcenter/sdk", "vm-42", 1024));
     new FileCheckpointStore(dir).save(ref, checkpoint);
 
-    assertThat(new FileCheckpointStore(dir).load(ref)).contains(checkpoint);
+    Checkpoint loaded = new FileCheckpointStore(dir).load(ref).orElseThrow();
+    assertThat(loaded).isEqualTo(checkpoint);
+    assertThat(loaded.importUid()).isEqualTo("uid-web");
+    assertThat(loaded.disks().get("2000").vmId()).isEqualTo("vm-42");
   }
 
   @Test
@@ -50,6 +56,9 @@ class FileCheckpointStoreTest {
 
     assertThat(loaded.disks()).containsOnlyKeys("2000");
     assertThat(loaded.sourceArtifacts()).isEmpty();
+    assertThat(loaded.importUid()).as("not recorded then").isEmpty();
+    assertThat(loaded.disks().get("2000").source()).isEmpty();
+    assertThat(loaded.disks().get("2000").vmId()).isEmpty();
   }
 
   @Test

@@ -747,6 +747,272 @@ class ImportEngineTest {
   }
 
   @Test
+  void aRerunForAnotherVmWithTheSameDiskKeysExportsThatVmsDisks() throws IOException {
+    CheckpointStore retaining = new RetainingStore(new InMemoryCheckpointStore());
+    engine.close();
+    engine = newEngine(config().build(), retaining);
+    run(spec().build());
+    assertThat(source.opens.get("2000").get()).isEqualTo(1);
+
+    // the user changes only virtualMachineName: another VM, whose disks have the same keys
+    SourceVm other = vmWithTheDisksOf(source.vm, "vm-77", "db01");
+    source.vm = other;
+    source.diskContent.put("2000", randomBytes(3 << 20, 11));
+    source.diskContent.put("2001", randomBytes(2 << 20, 12));
+    source.power = PowerState.ON;
+    listener.warnings.clear();
+    ImportResult result =
+        run(
+            ImportSpec.builder(SOURCE_REF, "db01")
+                .addNetworkMapping(new NetworkMapping("prod", "vlan1"))
+                .build());
+
+    assertThat(source.opens.get("2000").get()).as("exported again").isEqualTo(2);
+    assertThat(source.opens.get("2001").get()).as("exported again").isEqualTo(2);
+    for (var disk : result.vm().disks()) {
+      assertThat(Files.readAllBytes(target.diskPath(REF, disk)))
+          .as("%s holds db01's disk, not web01's", disk.name())
+          .isEqualTo(source.diskContent.get(disk.source().key()));
+    }
+    assertThat(listener.warnings)
+        .as(listener.warnings.toString())
+        .hasSize(2)
+        .allSatisfy(w -> assertThat(w).contains("VM id 'vm-42' (now 'vm-77')", "exporting"));
+    assertThat(retaining.load(REF).orElseThrow().disks().values())
+        .extracting(Checkpoint.FinishedDisk::vmId)
+        .containsOnly("vm-77");
+  }
+
+  @Test
+  void aDiskFromAnotherSourceOrOfAnotherSizeIsExportedAgain() {
+    CheckpointStore retaining = new RetainingStore(new InMemoryCheckpointStore());
+    engine.close();
+    engine = newEngine(config().build(), retaining);
+    run(spec().build());
+
+    // the same VM id and disk keys behind another vCenter; disk 2001 grown meanwhile
+    SourceSpec otherVcenter =
+        new SourceSpec(
+            "fake",
+            "default",
+            "lab",
+            Map.of("endpoint", "https://admin:secret@other-vcenter/sdk"),
+            io.vmimport.api.model.Credentials.NONE);
+    source.power = PowerState.ON;
+    listener.warnings.clear();
+    engine.run(new ImportRequest(REF, spec().build(), otherVcenter), target, listener);
+
+    assertThat(source.opens.get("2000").get()).isEqualTo(2);
+    assertThat(listener.warnings)
+        .anySatisfy(
+            w ->
+                assertThat(w)
+                    .contains("source 'fake https://lab' (now 'fake https://other-vcenter/sdk')"));
+    assertThat(String.join("\n", listener.warnings)).doesNotContain("secret", "admin");
+
+    source.vm = vmWithTheDisksOf(source.vm, "vm-42", "Web Server_01", 1 << 20);
+    source.power = PowerState.ON;
+    listener.warnings.clear();
+    engine.run(new ImportRequest(REF, spec().build(), otherVcenter), target, listener);
+
+    assertThat(source.opens.get("2000").get()).as("unchanged: reused").isEqualTo(2);
+    assertThat(source.opens.get("2001").get()).isEqualTo(3);
+    assertThat(listener.warnings)
+        .singleElement()
+        .satisfies(w -> assertThat(w).contains("capacity 2097152 bytes (now 3145728 bytes)"));
+  }
+
+  @Test
+  void theResumeStateOfAnotherImportOfTheSameNameIsIgnored() throws IOException {
+    // kept by namespace and name, as the CLI's state file and the operator's annotation are
+    CheckpointStore retaining = new RetainingStore(new FileCheckpointStore(dir.resolve("state")));
+    engine.close();
+    engine = newEngine(config().build(), retaining);
+    run(spec().build());
+
+    // the import was deleted and created again: same namespace and name, a new uid
+    ImportRef recreated = new ImportRef(REF.namespace(), REF.name(), "uid-recreated");
+    source.power = PowerState.ON;
+    listener.warnings.clear();
+    engine.run(new ImportRequest(recreated, spec().build(), SOURCE), target, listener);
+
+    assertThat(source.opens.get("2000").get()).isEqualTo(2);
+    assertThat(source.opens.get("2001").get()).isEqualTo(2);
+    assertThat(listener.warnings)
+        .singleElement()
+        .satisfies(
+            w ->
+                assertThat(w)
+                    .contains("another import of the same name (uid uid-web)", "ignoring"));
+    assertThat(retaining.load(recreated).orElseThrow().importUid()).isEqualTo("uid-recreated");
+  }
+
+  @Test
+  void aSecondImportOfARunningImportsSourceVmIsRefusedBeforeItTouchesTheVm() throws Exception {
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride = disk -> new EndlessStream(streaming);
+    ImportHandle first = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+    List<String> callsBefore = List.copyOf(source.calls);
+    ImportRequest again =
+        new ImportRequest(new ImportRef("prod", "web-again", "uid-again"), spec().build(), SOURCE);
+    RecordingListener secondListener = new RecordingListener();
+
+    ImportHandle second = engine.start(again, target, secondListener);
+    VmImportException e =
+        catchThrowableOfType(VmImportException.class, () -> second.await(Duration.ofSeconds(10)));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
+    assertThat(e.getMessage())
+        .contains("'Web Server_01' (vm-42) of default/lab")
+        .contains("already being imported by import default/web-import");
+    assertThat(secondListener.phases).containsExactly("virtualMachineImportInvalid");
+    assertThat(source.calls.subList(callsBefore.size(), source.calls.size()))
+        .as("nothing done to the VM by the second import")
+        .doesNotContain("shutdownGuest", "powerOff", "begin");
+    assertThat(engine.validate(again, target))
+        .anySatisfy(issue -> assertThat(issue.message()).contains("default/web-import"));
+
+    first.cancel();
+    assertThatThrownBy(() -> first.await(Duration.ofSeconds(30)))
+        .isInstanceOf(VmImportException.class);
+    source.streamOverride = null;
+    source.power = PowerState.ON;
+    assertThat(engine.run(again, target, secondListener).phase())
+        .as("free once the first has ended")
+        .isEqualTo(ImportPhase.VM_RUNNING);
+  }
+
+  @Test
+  void aSecondImportMakingTheSameTargetVmIsRefusedNamingTheFirst() throws Exception {
+    // another VM of the same name (vSphere allows that in two folders), so the same target name
+    source.moreVms.put("vm-43", vmWithTheDisksOf(source.vm, "vm-43", source.vm.name()));
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride = disk -> new EndlessStream(streaming);
+    ImportHandle first = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+    ImportRequest twin =
+        new ImportRequest(
+            new ImportRef("default", "twin", "uid-twin"),
+            ImportSpec.builder(SOURCE_REF, "vm-43")
+                .addNetworkMapping(new NetworkMapping("prod", "vlan1"))
+                .build(),
+            SOURCE);
+
+    ImportHandle second = engine.start(twin, target, new RecordingListener());
+    VmImportException e =
+        catchThrowableOfType(VmImportException.class, () -> second.await(Duration.ofSeconds(10)));
+
+    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
+    assertThat(e.getMessage())
+        .containsPattern("target VM default/web-server-01-[0-9a-f]{8} is already being created")
+        .contains("by import default/web-import");
+    first.cancel();
+    assertThatThrownBy(() -> first.await(Duration.ofSeconds(30)))
+        .isInstanceOf(VmImportException.class);
+  }
+
+  @Test
+  void aMappingThatMatchesNoNicIsAnErrorListingTheVmsNetworks() {
+    ImportSpec spec = spec().addNetworkMapping(new NetworkMapping("VM Netwrok", "vlan2")).build();
+    // as vSphere's preflight warns: said once, by the error
+    source.preflightIssues =
+        List.of(
+            new ValidationIssue(
+                ValidationIssue.Severity.WARNING,
+                ErrorCode.NOT_FOUND,
+                "VM has no NIC on network 'VM Netwrok'",
+                Optional.of("spec.networkMapping[1].sourceNetwork")));
+
+    List<ValidationIssue> issues = engine.validate(request(spec), target);
+    VmImportException e = catchThrowableOfType(VmImportException.class, () -> run(spec));
+
+    assertThat(issues)
+        .singleElement()
+        .satisfies(
+            issue -> {
+              assertThat(issue.isError()).isTrue();
+              assertThat(issue.field()).contains("spec.networkMapping[1].sourceNetwork");
+              assertThat(issue.message())
+                  .isEqualTo(
+                      "'VM Netwrok' matches no NIC of the VM; the VM's networks are 'prod',"
+                          + " 'VM Network'");
+            });
+    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
+    assertThat(listener.phases).containsExactly("virtualMachineImportInvalid");
+    assertThat(source.calls).doesNotContain("shutdownGuest", "powerOff", "begin");
+  }
+
+  @Test
+  void validateReportsWhereEachNicWouldGo() {
+    RecordingListener planned = new RecordingListener();
+
+    engine.validate(request(spec().build()), target, planned);
+
+    assertThat(planned.planned).singleElement();
+    assertThat(planned.planned.get(0).nics())
+        .extracting(nic -> nic.source().network().orElse("") + " -> " + nic.network())
+        .containsExactly("prod -> default/vlan1", "VM Network -> pod");
+  }
+
+  /** Keeps the checkpoint of a finished import, as the CLI does. */
+  private static final class RetainingStore implements CheckpointStore {
+    private final CheckpointStore delegate;
+
+    RetainingStore(CheckpointStore delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public Optional<Checkpoint> load(ImportRef ref) {
+      return delegate.load(ref);
+    }
+
+    @Override
+    public void save(ImportRef ref, Checkpoint checkpoint) {
+      delegate.save(ref, checkpoint);
+    }
+
+    @Override
+    public void delete(ImportRef ref) {
+      delegate.delete(ref);
+    }
+
+    @Override
+    public void succeeded(ImportRef ref) {}
+  }
+
+  /**
+   * Another VM with disks of the same keys as {@code vm}'s; its last disk grown by {@code grow}.
+   */
+  private static SourceVm vmWithTheDisksOf(SourceVm vm, String id, String name, long... grow) {
+    List<io.vmimport.api.model.SourceDisk> disks = new java.util.ArrayList<>(vm.disks());
+    if (grow.length > 0) {
+      io.vmimport.api.model.SourceDisk last = disks.get(disks.size() - 1);
+      disks.set(
+          disks.size() - 1,
+          new io.vmimport.api.model.SourceDisk(
+              last.index(),
+              last.key(),
+              last.name(),
+              last.capacityBytes() + grow[0],
+              last.allocatedBytes(),
+              last.bus(),
+              last.bootOrder()));
+    }
+    return new SourceVm(
+        id,
+        name,
+        vm.cpu(),
+        vm.memoryMiB(),
+        vm.firmware(),
+        disks,
+        vm.nics(),
+        vm.description(),
+        vm.guestOs());
+  }
+
+  @Test
   void targetVmNameIsASanitisedLabel() {
     assertThat(run(spec().build()).vm().name()).matches("web-server-01-[0-9a-f]{8}");
   }

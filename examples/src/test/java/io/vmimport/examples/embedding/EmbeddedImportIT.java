@@ -62,7 +62,7 @@ class EmbeddedImportIT {
             });
 
     assertThat(phases).endsWith("diskImagesReady", "virtualMachineCreated");
-    Path out = dir.resolve("out/app01-import");
+    Path out = dir.resolve("out/default/app01-import");
     // boot order puts the qcow2 disk first
     assertSameDisk(out.resolve("disk-0.qcow2"), rawForQcow2);
     assertSameDisk(out.resolve("disk-1.qcow2"), raw);

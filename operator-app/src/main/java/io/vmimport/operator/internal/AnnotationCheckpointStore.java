@@ -55,7 +55,7 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
       for (Checkpoint.FinishedDisk disk : stored.disks()) {
         disks.put(disk.diskKey(), disk);
       }
-      return Optional.of(new Checkpoint(disks, stored.sourceArtifacts()));
+      return Optional.of(new Checkpoint(stored.importUid(), disks, stored.sourceArtifacts()));
     } catch (JsonProcessingException | RuntimeException e) {
       // a damaged checkpoint costs a re-export, never the import
       return Optional.empty();
@@ -68,6 +68,7 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
       String json =
           JSON.writeValueAsString(
               new Stored(
+                  checkpoint.importUid().isEmpty() ? null : checkpoint.importUid(),
                   List.copyOf(checkpoint.disks().values()),
                   checkpoint.sourceArtifacts().isEmpty() ? null : checkpoint.sourceArtifacts()));
       patch(ref, Map.of(ANNOTATION, json));
@@ -126,7 +127,15 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
         .withName(ref.name());
   }
 
-  /** The annotation's JSON; {@code sourceArtifacts} only while an export holds some. */
+  /**
+   * The annotation's JSON; {@code sourceArtifacts} only while an export holds some. {@code
+   * importUid} binds the finished disks to the import that made them: an annotation copied onto
+   * another import (with {@code kubectl get -o yaml | kubectl create}, say) is not taken for its
+   * own.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  record Stored(List<Checkpoint.FinishedDisk> disks, List<SourceArtifact> sourceArtifacts) {}
+  record Stored(
+      String importUid,
+      List<Checkpoint.FinishedDisk> disks,
+      List<SourceArtifact> sourceArtifacts) {}
 }

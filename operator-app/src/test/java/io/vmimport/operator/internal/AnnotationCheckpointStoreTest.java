@@ -32,10 +32,18 @@ class AnnotationCheckpointStoreTest {
   }
 
   @Test
-  void keepsFinishedDisksAndWhatTheExportHoldsOnTheSource() {
+  void keepsFinishedDisksWithTheirOriginAndWhatTheExportHoldsOnTheSource() {
+    // the uid and each disk's origin must survive, or a restarted operator exports everything again
     Checkpoint checkpoint =
-        Checkpoint.EMPTY
-            .withDisk(new Checkpoint.FinishedDisk("2000", "/scratch/web/disk-0.qcow2", 42))
+        Checkpoint.of("uid-web")
+            .withDisk(
+                new Checkpoint.FinishedDisk(
+                    "2000",
+                    "/scratch/web/disk-0.qcow2",
+                    42,
+                    "vmware https://vcenter/sdk",
+                    "vm-42",
+                    1024))
             .withSourceArtifacts(
                 List.of(
                     new SourceArtifact("snapshot", "s-1"), new SourceArtifact("volume", "v-1")));
@@ -49,7 +57,8 @@ class AnnotationCheckpointStoreTest {
   void anExportThatEndedLeavesNoArtifactsInTheAnnotation() {
     store.save(
         ref,
-        Checkpoint.EMPTY.withDisk(new Checkpoint.FinishedDisk("2000", "/scratch/d.qcow2", 42)));
+        Checkpoint.EMPTY.withDisk(
+            new Checkpoint.FinishedDisk("2000", "/scratch/d.qcow2", 42, "", "", -1)));
 
     String json = annotation();
     assertThat(json).contains("2000").doesNotContain("sourceArtifacts");

@@ -55,6 +55,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -64,6 +65,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +91,8 @@ public final class ImportRun {
       Retrier retrier,
       ExecutorService diskExecutor,
       ScheduledExecutorService scheduler,
-      ScratchBudget scratch) {}
+      ScratchBudget scratch,
+      RunningImports running) {}
 
   private final ImportRequest request;
   private final ImportRef ref;
@@ -98,7 +101,10 @@ public final class ImportRun {
   private final Services services;
   private final CancelSignal cancel;
   private final Path scratch;
+  private final String sourceIdentity;
   private final Object checkpointLock = new Object();
+  // what this run works on, claimed once it is valid and released when it ends
+  private RunningImports.Claim claim;
   // what the checkpoint lists as held on the source; guarded by checkpointLock
   private List<SourceArtifact> recordedArtifacts = List.of();
   private ImportPhase phase = ImportPhase.NEW;
@@ -116,6 +122,7 @@ public final class ImportRun {
     this.services = services;
     this.cancel = cancel;
     this.scratch = scratchOf(services.config(), ref);
+    this.sourceIdentity = SourceIdentity.of(request.source());
   }
 
   /** The import's own directory in scratch, for files staged before conversion. */
@@ -138,6 +145,10 @@ public final class ImportRun {
               : new VmImportException(ErrorCode.INTERNAL, "import failed unexpectedly: " + e, e));
     } finally {
       removeScratch();
+      if (claim != null) {
+        // after the cleanup above: the VMs are free only once nothing of this run remains
+        claim.close();
+      }
       MDC.remove("vmimport.import");
       MDC.remove("vmimport.vm");
       MDC.remove("vmimport.step");
@@ -154,10 +165,34 @@ public final class ImportRun {
     try (SourceSession session = open(provider)) {
       issues.addAll(preflight(session));
       if (!hasErrors(issues)) {
-        issues.addAll(plan(session).issues());
+        Checked checked = plan(session);
+        issues.addAll(checked.issues());
+        issues.addAll(services.running().conflicts(ref, work(checked)));
+        if (!hasErrors(issues)) {
+          listener.planned(ref, checked.plan().vm());
+        }
       }
     }
-    return List.copyOf(issues);
+    return withoutOverruledWarnings(issues);
+  }
+
+  /**
+   * The issues without the warnings about a field that also has an error: a provider may warn about
+   * what core rejects (vSphere's preflight warns of a mapping that matches no NIC, which core makes
+   * an error), and the user should read it once.
+   */
+  private static List<ValidationIssue> withoutOverruledWarnings(List<ValidationIssue> issues) {
+    Set<String> fieldsInError =
+        issues.stream()
+            .filter(ValidationIssue::isError)
+            .flatMap(issue -> issue.field().stream())
+            .collect(Collectors.toSet());
+    return issues.stream()
+        .filter(
+            issue ->
+                issue.isError()
+                    || issue.field().map(field -> !fieldsInError.contains(field)).orElse(true))
+        .toList();
   }
 
   private ImportResult phases() {
@@ -167,9 +202,14 @@ public final class ImportRun {
     SourceProvider provider = services.providers().forKind(request.source().kind());
     try (SourceSession session = open(provider)) {
       releaseLeftovers(services, ref, session);
-      rejectErrors(preflight(session));
+      List<ValidationIssue> preflightIssues = preflight(session);
+      rejectErrors(preflightIssues);
       Checked checked = plan(session);
       rejectErrors(checked.issues());
+      // before anything changes on the source or in the target
+      claim = services.running().claim(ref, work(checked));
+      // the provider's warnings too: they were dropped, only validate showed them
+      preflightIssues.forEach(issue -> warn(issue.toString()));
       checked.issues().forEach(issue -> warn(issue.toString()));
       TargetVm vm = checked.plan().vm();
       MDC.put("vmimport.vm", vm.sourceName());
@@ -177,7 +217,7 @@ public final class ImportRun {
       enter(ImportPhase.VALID, "import is valid");
       enter(ImportPhase.SOURCE_READY, "source VM " + vm.sourceName() + " found");
 
-      Map<String, Path> files = finishedDisks(vm);
+      Map<String, Path> files = finishedDisks(checked.source(), vm);
       if (files.size() < vm.disks().size()) {
         step("power-off");
         new PowerOffSequence(services.config(), services.time(), services.retrier())
@@ -242,6 +282,22 @@ public final class ImportRun {
     return new Checked(source, plan, issues);
   }
 
+  /** The source VM and the target VM the import works on, for {@link RunningImports}. */
+  private RunningImports.Work work(Checked checked) {
+    SourceVm source = checked.source();
+    return new RunningImports.Work(
+        sourceIdentity + " VM " + source.id(),
+        "'"
+            + source.name()
+            + "' ("
+            + source.id()
+            + ") of "
+            + request.source().namespace()
+            + "/"
+            + request.source().name(),
+        ref.namespace() + "/" + checked.plan().vm().name());
+  }
+
   private static boolean hasErrors(List<ValidationIssue> issues) {
     return issues.stream().anyMatch(ValidationIssue::isError);
   }
@@ -265,16 +321,50 @@ public final class ImportRun {
 
   // ---------------------------------------------------------------- disks
 
-  /** Disks a previous run finished, still present and unchanged, by target disk name. */
-  private Map<String, Path> finishedDisks(TargetVm vm) {
-    Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+  /**
+   * Disks a previous run of this import finished, exported from the same source disk, still present
+   * and unchanged, by target disk name. A checkpoint of another import (same namespace and name,
+   * another uid) or a disk exported from another VM, source or disk is not reused: the run says so
+   * and exports it again.
+   */
+  private Map<String, Path> finishedDisks(SourceVm source, TargetVm vm) {
+    Checkpoint loaded = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
+    Checkpoint checkpoint = ownCheckpoint(loaded);
+    if (checkpoint != loaded && !loaded.disks().isEmpty()) {
+      warn(
+          "the resume state holds "
+              + loaded.disks().size()
+              + " disk(s) finished by "
+              + (loaded.importUid().isEmpty()
+                  ? "a run that did not record its import's uid"
+                  : "another import of the same name (uid " + loaded.importUid() + ")")
+              + ", not by this one (uid "
+              + ref.uid()
+              + "); ignoring them");
+    }
+    Checkpoint kept = checkpoint;
     Map<String, Path> files = new LinkedHashMap<>();
     for (TargetDisk disk : vm.disks()) {
       Checkpoint.FinishedDisk finished = checkpoint.disks().get(disk.source().key());
+      if (finished == null) {
+        continue;
+      }
       Path expected = target.diskPath(ref, disk);
-      if (finished != null
-          && Path.of(finished.path()).equals(expected)
-          && sizeOf(expected) == finished.sizeBytes()) {
+      List<String> differences = finished.differences(finishedDisk(source, disk, expected, -1));
+      if (!differences.isEmpty()) {
+        warn(
+            disk.name()
+                + ": the file an earlier run converted ("
+                + finished.path()
+                + ") was exported from another disk: "
+                + String.join(", ", differences)
+                + "; exporting "
+                + disk.source().name()
+                + " again");
+        kept = kept.withoutDisk(finished.diskKey());
+        continue;
+      }
+      if (Path.of(finished.path()).equals(expected) && sizeOf(expected) == finished.sizeBytes()) {
         log.info("{}: {} was finished by an earlier run, not exporting it again", ref, disk.name());
         files.put(disk.name(), expected);
         listener.diskProgress(
@@ -287,7 +377,38 @@ public final class ImportRun {
                 0));
       }
     }
+    if (!kept.disks().equals(loaded.disks())) {
+      synchronized (checkpointLock) {
+        services.checkpoints().save(ref, kept);
+      }
+    }
     return files;
+  }
+
+  /**
+   * The checkpoint if this import wrote it; else an empty one of this import that keeps what an
+   * earlier export left on the source, for it to be released.
+   */
+  private Checkpoint ownCheckpoint(Checkpoint loaded) {
+    return loaded.importUid().equals(ref.uid())
+        ? loaded
+        : Checkpoint.of(ref.uid()).withSourceArtifacts(loaded.sourceArtifacts());
+  }
+
+  private Checkpoint ownCheckpoint() {
+    return ownCheckpoint(services.checkpoints().load(ref).orElse(Checkpoint.EMPTY));
+  }
+
+  /** The checkpoint entry of {@code disk} of {@code source}, converted into {@code file}. */
+  private Checkpoint.FinishedDisk finishedDisk(
+      SourceVm source, TargetDisk disk, Path file, long sizeBytes) {
+    return new Checkpoint.FinishedDisk(
+        disk.source().key(),
+        file.toString(),
+        sizeBytes,
+        sourceIdentity,
+        source.id(),
+        disk.source().capacityBytes());
   }
 
   private Map<String, Path> exportDisks(
@@ -320,7 +441,7 @@ public final class ImportRun {
                     () -> {
                       active.incrementAndGet();
                       try {
-                        return transferDisk(export, disk, transferred);
+                        return transferDisk(export, source, disk, transferred);
                       } finally {
                         active.decrementAndGet();
                       }
@@ -378,8 +499,7 @@ public final class ImportRun {
     List<SourceArtifact> artifacts = export.artifacts();
     synchronized (checkpointLock) {
       if (!recordedArtifacts.equals(artifacts)) {
-        Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
-        services.checkpoints().save(ref, checkpoint.withSourceArtifacts(artifacts));
+        services.checkpoints().save(ref, ownCheckpoint().withSourceArtifacts(artifacts));
         recordedArtifacts = List.copyOf(artifacts);
       }
     }
@@ -503,7 +623,8 @@ public final class ImportRun {
     }
   }
 
-  private Path transferDisk(ExportSession export, TargetDisk disk, AtomicLong transferred) {
+  private Path transferDisk(
+      ExportSession export, SourceVm source, TargetDisk disk, AtomicLong transferred) {
     MDC.put("vmimport.import", ref.toString());
     MDC.put("vmimport.disk", disk.name());
     try {
@@ -516,13 +637,9 @@ public final class ImportRun {
                   "transfer of " + disk.name(),
                   () -> downloadAndConvert(export, disk, file, transferred));
       synchronized (checkpointLock) {
-        Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
         services
             .checkpoints()
-            .save(
-                ref,
-                checkpoint.withDisk(
-                    new Checkpoint.FinishedDisk(disk.source().key(), file.toString(), size)));
+            .save(ref, ownCheckpoint().withDisk(finishedDisk(source, disk, file, size)));
       }
       listener.diskProgress(
           ref, new DiskProgress(disk.name(), DiskProgress.Stage.DONE, size, size, 0));
@@ -844,8 +961,17 @@ public final class ImportRun {
         ref, new ImportCondition(type, status, reason, message, services.time().now()));
   }
 
+  /**
+   * Tells the user once: through the listener, which shows it (the CLI prints it, the operator
+   * makes it an event), or in the log when nobody listens. Logging it at WARN as well printed every
+   * warning twice on the CLI's stderr.
+   */
   private void warn(String message) {
-    log.warn("{}: {}", ref, message);
+    if (listener == ImportListener.NONE) {
+      log.warn("{}: {}", ref, message);
+    } else {
+      log.info("{}: warning: {}", ref, message);
+    }
     listener.warning(ref, message);
   }
 

@@ -75,14 +75,15 @@ public final class NetworkMapper {
     for (int i = 0; i < spec.networkMapping().size(); i++) {
       NetworkMapping mapping = spec.networkMapping().get(i);
       if (!usedMappings.contains(mapping.sourceNetwork())) {
+        // an error, not a warning: the NIC meant for it would land on the pod network unnoticed
         issues.add(
-            ValidationIssue.warning(
-                ErrorCode.NOT_FOUND,
-                "spec.networkMapping["
-                    + i
-                    + "].sourceNetwork '"
+            ValidationIssue.error(
+                ErrorCode.INVALID_SPEC,
+                "spec.networkMapping[" + i + "].sourceNetwork",
+                "'"
                     + mapping.sourceNetwork()
-                    + "' matches no NIC of the VM"));
+                    + "' matches no NIC of the VM; "
+                    + networksOf(sourceNics)));
       }
     }
     return new Result(nics, issues);
@@ -108,6 +109,21 @@ public final class NetworkMapper {
               + " (lowercase letters, digits and '-', as <namespace>/<name> or <name>)");
     }
     return NetworkAttachment.multus(namespace, name);
+  }
+
+  /** The VM's networks as a user would copy them into {@code sourceNetwork}. */
+  private static String networksOf(List<SourceNic> nics) {
+    if (nics.isEmpty()) {
+      return "the VM has no NICs";
+    }
+    List<String> networks =
+        nics.stream()
+            .map(
+                nic ->
+                    nic.network().map(n -> "'" + n + "'").orElse("none (NIC " + nic.index() + ")"))
+            .distinct()
+            .toList();
+    return "the VM's networks are " + String.join(", ", networks);
   }
 
   private static String describe(SourceNic nic) {

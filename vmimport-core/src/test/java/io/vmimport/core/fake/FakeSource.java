@@ -49,6 +49,10 @@ public final class FakeSource implements SourceProvider {
 
   private final FakeTime time;
   public SourceVm vm;
+
+  /** Further VMs of the source, found by id only (as VMs sharing {@link #vm}'s name would be). */
+  public final Map<String, SourceVm> moreVms = new ConcurrentHashMap<>();
+
   public final Map<String, byte[]> diskContent = new HashMap<>();
   public DiskFormat exportFormat = DiskFormat.RAW;
   public Set<Capability> capabilities =
@@ -126,6 +130,10 @@ public final class FakeSource implements SourceProvider {
         @Override
         public SourceVm describe(VmLocator locator) {
           calls.add("describe " + locator);
+          SourceVm other = moreVms.get(locator.nameOrId());
+          if (other != null) {
+            return other;
+          }
           if (!locator.nameOrId().equals(vm.name()) && !locator.nameOrId().equals(vm.id())) {
             throw new VmImportException(
                 ErrorCode.NOT_FOUND,
