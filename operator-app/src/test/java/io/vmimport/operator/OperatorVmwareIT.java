@@ -554,6 +554,42 @@ class OperatorVmwareIT {
     cluster.awaitStatus("damaged", "virtualMachineRunning");
   }
 
+  @Test
+  void anImportWhoseCheckpointIsDamagedMidWayWaitsAndCanStillBeDeleted() throws Exception {
+    // an import an earlier process left at disksExported, whose checkpoint was damaged since
+    operator.close();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    VirtualMachineImport damaged = web01("damaged-midway");
+    damaged.getMetadata().setAnnotations(Map.of("vmimport.io/checkpoint", "not json"));
+    cluster.apply(damaged);
+    client
+        .resources(VirtualMachineImport.class)
+        .inNamespace(NS)
+        .withName("damaged-midway")
+        .editStatus(
+            vmi -> {
+              vmi.setStatus(new io.vmimport.operator.crd.VirtualMachineImportStatus());
+              vmi.getStatus().importStatus = "disksExported";
+              return vmi;
+            });
+    operator = cluster.startOperator(Optional.empty());
+
+    VirtualMachineImport held =
+        cluster.await("damaged-midway", vmi -> "InvalidCheckpoint".equals(progressReason(vmi)));
+    assertThat(importStatus(held)).as("where the earlier run stopped").isEqualTo("disksExported");
+    assertThat(cluster.eventReasons("damaged-midway")).doesNotContain("Started");
+
+    // what the earlier run left on the source is unknown: the delete says so, and is not blocked
+    cluster.deleteAndAwaitGone("damaged-midway");
+    assertThat(
+            client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "damaged-midway".equals(e.getInvolvedObject().getName()))
+                .filter(e -> "Warning".equals(e.getType()))
+                .map(io.fabric8.kubernetes.api.model.Event::getMessage))
+        .anyMatch(m -> m.contains("vmimport.io/checkpoint") && m.contains("check the source"));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static String importPath(String name) {
