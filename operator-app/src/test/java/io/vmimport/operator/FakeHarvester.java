@@ -56,6 +56,7 @@ final class FakeHarvester implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private volatile Throwable error;
+  private volatile boolean vmsHeld;
 
   FakeHarvester(KubernetesClient client, Path downloads) {
     this.client = client;
@@ -70,6 +71,15 @@ final class FakeHarvester implements AutoCloseable {
 
   void releaseImages() {
     held.clear();
+  }
+
+  /** VirtualMachines stay not running until {@link #releaseVms()}. */
+  void holdVms() {
+    vmsHeld = true;
+  }
+
+  void releaseVms() {
+    vmsHeld = false;
   }
 
   /** The downloaded image files, by image name. */
@@ -99,7 +109,8 @@ final class FakeHarvester implements AutoCloseable {
       for (GenericKubernetesResource vm :
           client.genericKubernetesResources(VMS).inAnyNamespace().list().getItems()) {
         Object status = vm.getAdditionalProperties().get("status");
-        if (!(status instanceof Map<?, ?> map) || !Boolean.TRUE.equals(map.get("ready"))) {
+        if (!vmsHeld
+            && (!(status instanceof Map<?, ?> map) || !Boolean.TRUE.equals(map.get("ready")))) {
           // VirtualMachine has a status subresource: KubeVirt writes status through it
           unlessGone(
               () ->

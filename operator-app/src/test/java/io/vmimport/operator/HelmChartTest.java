@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -242,6 +243,112 @@ class HelmChartTest {
               assertThat(g.namespace()).contains(NAMESPACE);
               assertThat(g.rule().getResources()).containsExactly("leases");
             });
+  }
+
+  @Test
+  void withWatchNamespacesSecretsAreReadableInThoseNamespacesAlone() {
+    HelmChart chart =
+        HelmChart.render(
+            NAMESPACE, Map.of("watchNamespaces[0]", "team-a", "watchNamespaces[1]", "team-b"));
+    List<HelmChart.Grant> grants = chart.operatorsGrants();
+
+    for (String verb : List.of("get", "list", "watch")) {
+      for (String watched : List.of("team-a", "team-b")) {
+        assertThat(allowed(grants, verb, "", "secrets", Optional.of(watched)))
+            .as("%s secrets in %s", verb, watched)
+            .isTrue();
+      }
+      for (Optional<String> elsewhere :
+          List.of(Optional.of("team-c"), Optional.of(NAMESPACE), Optional.<String>empty())) {
+        assertThat(allowed(grants, verb, "", "secrets", elsewhere))
+            .as("%s secrets in %s", verb, elsewhere.orElse("all namespaces"))
+            .isFalse();
+      }
+    }
+    assertThat(chart.all(ClusterRole.class))
+        .flatExtracting(ClusterRole::getRules)
+        .as("cluster-wide rules")
+        .noneMatch(r -> r.getResources().contains("secrets"));
+    // what an import does, in a watched namespace only
+    assertThat(
+            allowed(grants, "patch", GROUP, "virtualmachineimports/status", Optional.of("team-b")))
+        .isTrue();
+    assertThat(allowed(grants, "watch", GROUP, "virtualmachineimports", Optional.of("team-c")))
+        .isFalse();
+    assertThat(allowed(grants, "create", "kubevirt.io", "virtualmachines", Optional.of("team-a")))
+        .isTrue();
+    assertThat(allowed(grants, "create", "kubevirt.io", "virtualmachines", Optional.of("team-c")))
+        .isFalse();
+    // what has no namespace stays cluster-wide
+    assertThat(allowed(grants, "get", "storage.k8s.io", "storageclasses", Optional.empty()))
+        .isTrue();
+    assertThat(chart.all(Role.class))
+        .extracting(r -> r.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-a", "team-b", NAMESPACE);
+  }
+
+  @Test
+  void withoutWatchNamespacesTheOperatorReadsSecretsEverywhere() {
+    List<HelmChart.Grant> grants = HelmChart.render(NAMESPACE, Map.of()).operatorsGrants();
+    assertThat(allowed(grants, "watch", "", "secrets", Optional.empty())).isTrue();
+    assertThat(allowed(grants, "patch", GROUP, "virtualmachineimports/status", Optional.of("x")))
+        .isTrue();
+  }
+
+  @Test
+  void thePodRunsRestrictedAsTheImagesNonRootUser() throws IOException {
+    HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
+    PodSpec pod = chart.operatorPod().getSpec();
+    Container operator = container(chart);
+
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+    assertThat(pod.getSecurityContext().getFsGroup()).isPositive();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    SecurityContext container = operator.getSecurityContext();
+    assertThat(container.getRunAsNonRoot()).isTrue();
+    assertThat(container.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(container.getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(container.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+    assertThat(container.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(container.getReadOnlyRootFilesystem()).isTrue();
+
+    // the read-only root leaves the JVM /tmp and the import its scratch, both volumes
+    assertThat(mountedVolume(pod, operator, "/tmp").getEmptyDir()).isNotNull();
+    assertThat(mountedVolume(pod, operator, "/scratch")).isNotNull();
+
+    // the image runs as the user the chart names, one the image has
+    String dockerfile = Files.readString(Path.of("Dockerfile"));
+    String uid = String.valueOf(pod.getSecurityContext().getRunAsUser());
+    assertThat(dockerfile)
+        .contains("USER " + uid + ":" + pod.getSecurityContext().getRunAsGroup())
+        .contains("useradd --uid " + uid);
+  }
+
+  private static final String GROUP = "migration.harvesterhci.io";
+
+  private static boolean allowed(
+      List<HelmChart.Grant> grants,
+      String verb,
+      String group,
+      String resource,
+      Optional<String> namespace) {
+    ApiCall call = new ApiCall(verb, group, resource, namespace, Optional.empty());
+    return grants.stream().anyMatch(g -> g.allows(call));
+  }
+
+  private static Volume mountedVolume(PodSpec pod, Container container, String path) {
+    String name =
+        container.getVolumeMounts().stream()
+            .filter(m -> m.getMountPath().equals(path))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("nothing is mounted at " + path))
+            .getName();
+    return pod.getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no volume " + name));
   }
 
   private static Container container(HelmChart chart) {

@@ -462,7 +462,181 @@ class OperatorVmwareIT {
         .containsIgnoringCase("ova");
   }
 
+  @Test
+  void aFinalStatusTheApiServerRefusesForAWhileDoesNotRunTheImportAgain() throws Exception {
+    operator.close();
+    operator = cluster.startOperatorWithFewClientRetries();
+    cluster.harvester.holdVms();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("refused"));
+    cluster.awaitStatus("refused", "virtualMachineCreated");
+    // the final status write is refused, and so are its next attempts (the client itself sends
+    // each request twice), for several seconds
+    server
+        .expect()
+        .patch()
+        .withPath(importPath("refused") + "/status")
+        .andReturn(503, "{}")
+        .times(16);
+    cluster.harvester.releaseVms();
+    awaitTrue(
+        "the run ended",
+        () ->
+            cluster.eventReasons("refused").contains("VirtualMachineRunning")
+                && operator.runningImports() == 0);
+    assertThat(importStatus(imported("refused")))
+        .as("the status while the API server refuses the final one")
+        .isEqualTo("virtualMachineCreated");
+
+    // meanwhile the import is reconciled again (a resync; here a spec change, at once)
+    client
+        .resources(VirtualMachineImport.class)
+        .inNamespace(NS)
+        .withName("refused")
+        .edit(
+            vmi -> {
+              vmi.getSpec().gracefulShutdownTimeoutSeconds = 120L;
+              return vmi;
+            });
+
+    cluster.awaitStatus("refused", "virtualMachineRunning");
+    assertThat(cluster.eventReasons("refused"))
+        .as("runs of the import (a second would power web01 off and export it again)")
+        .containsOnlyOnce("Started");
+    assertThat(operator.runningImports()).isZero();
+  }
+
+  @Test
+  void aCheckpointWriteTheApiServerRefusesForAWhileDoesNotFailTheImport() throws Exception {
+    operator.close();
+    operator = cluster.startOperatorWithFewClientRetries();
+    applySecret(vcsim.sourceWithCa());
+    // without its source the import waits, its finalizer in place: the next patch of the object
+    // is the first checkpoint
+    cluster.apply(web01("throttled"));
+    cluster.await("throttled", vmi -> "SourceNotFound".equals(progressReason(vmi)));
+    assertThat(imported("throttled").getMetadata().getFinalizers()).isNotEmpty();
+    // refused twice by the client's two requests each: the store's third attempt is accepted
+    server.expect().patch().withPath(importPath("throttled")).andReturn(429, "{}").times(4);
+    applySource();
+
+    cluster.awaitStatus("throttled", "virtualMachineRunning");
+    assertThat(cluster.eventReasons("throttled")).containsOnlyOnce("Started");
+  }
+
+  @Test
+  void aCheckpointAnnotationThatIsNotJsonHoldsTheImportUntilItIsFixed() throws Exception {
+    // with watchNamespaces, as the chart's Roles allow: the whole import, nothing cluster-wide
+    operator.close();
+    operator = cluster.startOperatorWatchingItsNamespace();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    VirtualMachineImport damaged = web01("damaged");
+    damaged
+        .getMetadata()
+        .setAnnotations(Map.of("vmimport.io/checkpoint", "{\"disks\":[{\"diskKey\":"));
+    cluster.apply(damaged);
+
+    VirtualMachineImport held =
+        cluster.await("damaged", vmi -> "InvalidCheckpoint".equals(progressReason(vmi)));
+    assertThat(condition(held.getStatus().importConditions, "Progress").message)
+        .contains("vmimport.io/checkpoint")
+        .contains("line 1, column")
+        .contains("remove it");
+    assertThat(importStatus(held)).isEmpty();
+    assertThat(
+            client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "damaged".equals(e.getInvolvedObject().getName()))
+                .filter(e -> "InvalidCheckpoint".equals(e.getReason()))
+                .map(io.fabric8.kubernetes.api.model.Event::getType))
+        .containsExactly("Warning");
+    assertThat(cluster.eventReasons("damaged")).doesNotContain("Started");
+
+    // the user removes the annotation: the import runs
+    client
+        .resources(VirtualMachineImport.class)
+        .inNamespace(NS)
+        .withName("damaged")
+        .edit(
+            vmi -> {
+              Map<String, String> annotations =
+                  new java.util.HashMap<>(vmi.getMetadata().getAnnotations());
+              annotations.remove("vmimport.io/checkpoint");
+              vmi.getMetadata().setAnnotations(annotations);
+              return vmi;
+            });
+    cluster.awaitStatus("damaged", "virtualMachineRunning");
+  }
+
+  @Test
+  void anImportWhoseCheckpointIsDamagedMidWayWaitsAndCanStillBeDeleted() throws Exception {
+    // an import an earlier process left at disksExported, whose checkpoint was damaged since
+    operator.close();
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    VirtualMachineImport damaged = web01("damaged-midway");
+    damaged.getMetadata().setAnnotations(Map.of("vmimport.io/checkpoint", "not json"));
+    cluster.apply(damaged);
+    client
+        .resources(VirtualMachineImport.class)
+        .inNamespace(NS)
+        .withName("damaged-midway")
+        .editStatus(
+            vmi -> {
+              vmi.setStatus(new io.vmimport.operator.crd.VirtualMachineImportStatus());
+              vmi.getStatus().importStatus = "disksExported";
+              return vmi;
+            });
+    operator = cluster.startOperator(Optional.empty());
+
+    VirtualMachineImport held =
+        cluster.await("damaged-midway", vmi -> "InvalidCheckpoint".equals(progressReason(vmi)));
+    assertThat(importStatus(held)).as("where the earlier run stopped").isEqualTo("disksExported");
+    assertThat(cluster.eventReasons("damaged-midway")).doesNotContain("Started");
+
+    // what the earlier run left on the source is unknown: the delete says so, and is not blocked
+    cluster.deleteAndAwaitGone("damaged-midway");
+    assertThat(
+            client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> "damaged-midway".equals(e.getInvolvedObject().getName()))
+                .filter(e -> "Warning".equals(e.getType()))
+                .map(io.fabric8.kubernetes.api.model.Event::getMessage))
+        .anyMatch(m -> m.contains("vmimport.io/checkpoint") && m.contains("check the source"));
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private static String importPath(String name) {
+    return "/apis/migration.harvesterhci.io/v1beta1/namespaces/"
+        + NS
+        + "/virtualmachineimports/"
+        + name;
+  }
+
+  private VirtualMachineImport imported(String name) {
+    return client.resources(VirtualMachineImport.class).inNamespace(NS).withName(name).get();
+  }
+
+  private static String progressReason(VirtualMachineImport vmi) {
+    if (vmi.getStatus() == null || vmi.getStatus().importConditions == null) {
+      return null;
+    }
+    return vmi.getStatus().importConditions.stream()
+        .filter(c -> "Progress".equals(c.type))
+        .map(c -> c.reason)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static void awaitTrue(String what, java.util.function.BooleanSupplier condition)
+      throws Exception {
+    Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
+    while (!condition.getAsBoolean()) {
+      assertThat(Instant.now()).as(what).isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
 
   /** How fast the proxy lets vSphere send while a test wants to catch an export mid-way. */
   private static final long SLOW_SOURCE = 1 << 20;

@@ -70,6 +70,10 @@ final class TestCluster implements AutoCloseable {
   /** The chart as Helm renders it into this test's namespace, with its default values. */
   private static final HelmChart OPERATOR_CHART = HelmChart.render(NS, Map.of());
 
+  /** The chart watching this test's namespace alone: Roles there, a ClusterRole for the rest. */
+  private static final HelmChart WATCHING_CHART =
+      HelmChart.render(NS, Map.of("watchNamespaces[0]", NS));
+
   /** Kubernetes' default role system:basic-user lets every account ask what it may do. */
   private static final Set<String> EVERY_ACCOUNT_MAY =
       Set.of(
@@ -81,7 +85,10 @@ final class TestCluster implements AutoCloseable {
   final FakeHarvester harvester;
   private final Path dir;
   private final List<Watch> watches = new ArrayList<>();
-  private final ApiCall.Recorder operatorCalls = new ApiCall.Recorder();
+
+  /** What each operator of this test called, with the chart whose RBAC must allow it. */
+  private final List<Map.Entry<ApiCall.Recorder, HelmChart>> operatorCalls = new ArrayList<>();
+
   private final List<KubernetesClient> operatorClients = new ArrayList<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -132,17 +139,58 @@ final class TestCluster implements AutoCloseable {
   }
 
   VmImportOperator startOperator(Optional<String> leaseNamespace, int maxConcurrentImports) {
+    return startOperator(
+        leaseNamespace,
+        maxConcurrentImports,
+        Set.of(),
+        new ConfigBuilder(client.getConfiguration()));
+  }
+
+  /**
+   * An operator watching this test's namespace alone, as the chart deploys it with {@code
+   * watchNamespaces} set: its calls are held to that chart's Roles, which grant nothing (no Secret)
+   * outside the namespace.
+   */
+  VmImportOperator startOperatorWatchingItsNamespace() {
+    return startOperator(
+        Optional.empty(), 2, Set.of(NS), new ConfigBuilder(client.getConfiguration()));
+  }
+
+  /**
+   * An operator whose client repeats a refused request (429, 5xx, I/O) only once, at once, so that
+   * a test can make the API server refuse longer than the client's own retries (about 20 s by
+   * default) without waiting that long.
+   */
+  VmImportOperator startOperatorWithFewClientRetries() {
+    return startOperator(
+        Optional.empty(),
+        2,
+        Set.of(),
+        new ConfigBuilder(client.getConfiguration())
+            .withRequestRetryBackoffLimit(1)
+            .withRequestRetryBackoffInterval(1));
+  }
+
+  private VmImportOperator startOperator(
+      Optional<String> leaseNamespace,
+      int maxConcurrentImports,
+      Set<String> namespaces,
+      ConfigBuilder config) {
     // a client of its own, so that what the operator calls can be told from what the test does
+    ApiCall.Recorder calls = new ApiCall.Recorder();
+    synchronized (operatorCalls) {
+      operatorCalls.add(Map.entry(calls, namespaces.isEmpty() ? OPERATOR_CHART : WATCHING_CHART));
+    }
     KubernetesClient operatorClient =
         new KubernetesClientBuilder()
-            .withConfig(new ConfigBuilder(client.getConfiguration()).build())
+            .withConfig(config.build())
             .withHttpClientBuilderConsumer(
-                builder -> builder.addOrReplaceInterceptor("record", operatorCalls))
+                builder -> builder.addOrReplaceInterceptor("record", calls))
             .build();
     operatorClients.add(operatorClient);
     return VmImportOperator.start(
         new OperatorConfig(
-            Set.of(),
+            namespaces,
             dir.resolve("scratch"),
             maxConcurrentImports,
             2,
@@ -162,21 +210,34 @@ final class TestCluster implements AutoCloseable {
 
   /**
    * Every request the operators of this test made is one the Helm chart's RBAC grants to the
-   * operator's service account (rendered by Helm in this test's namespace, where the Lease is), or
-   * one Kubernetes lets every account make (asking what it may do).
+   * operator's service account (rendered by Helm in this test's namespace, where the Lease is, with
+   * the operator's {@code watchNamespaces}), or one Kubernetes lets every account make (asking what
+   * it may do). A grant holds where its binding does: cluster-wide, or in a Role's namespace.
    */
   private void assertTheChartsRbacAllowsEveryOperatorCall() {
-    List<HelmChart.Grant> grants = OPERATOR_CHART.operatorsGrants();
-    assertThat(operatorCalls.calls).as("the operator's API calls").isNotEmpty();
-    assertThat(
-            operatorCalls.calls.stream()
-                .filter(call -> !EVERY_ACCOUNT_MAY.contains(call.group() + " " + call.resource()))
-                .filter(call -> grants.stream().noneMatch(g -> g.allows(call)))
-                .map(ApiCall::toString)
-                .sorted()
-                .toList())
-        .as("calls the chart's RBAC (charts/vmimport-operator/templates/rbac.yaml) refuses")
-        .isEmpty();
+    List<Map.Entry<ApiCall.Recorder, HelmChart>> recorded;
+    synchronized (operatorCalls) {
+      recorded = List.copyOf(operatorCalls);
+    }
+    assertThat(recorded.stream().mapToInt(e -> e.getKey().calls.size()).sum())
+        .as("the operator's API calls")
+        .isPositive();
+    for (Map.Entry<ApiCall.Recorder, HelmChart> operator : recorded) {
+      List<HelmChart.Grant> grants = operator.getValue().operatorsGrants();
+      assertThat(
+              operator.getKey().calls.stream()
+                  .filter(call -> !EVERY_ACCOUNT_MAY.contains(call.group() + " " + call.resource()))
+                  .filter(call -> grants.stream().noneMatch(g -> g.allows(call)))
+                  .map(ApiCall::toString)
+                  .sorted()
+                  .toList())
+          .as(
+              "calls the chart's RBAC (charts/vmimport-operator/templates/rbac.yaml, %s) refuses",
+              operator.getValue() == OPERATOR_CHART
+                  ? "all namespaces"
+                  : "watchNamespaces=[" + NS + "]")
+          .isEmpty();
+    }
   }
 
   /**

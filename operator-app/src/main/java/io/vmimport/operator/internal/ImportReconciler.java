@@ -51,6 +51,9 @@ public final class ImportReconciler
     implements Reconciler<VirtualMachineImport>, Cleaner<VirtualMachineImport> {
   private static final Logger log = LoggerFactory.getLogger(ImportReconciler.class);
 
+  /** Why an import waits whose checkpoint annotation cannot be read. */
+  static final String INVALID_CHECKPOINT = "InvalidCheckpoint";
+
   /** Source kinds by lower-case kind, as upstream matches them. */
   private static final Map<String, Class<? extends CustomResource<?, SourceStatus>>> SOURCES =
       Map.of(
@@ -68,6 +71,13 @@ public final class ImportReconciler
   private final Settings settings;
   private final Clock clock;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
+
+  /**
+   * Runs that ended but whose final status the API server has not accepted yet, by uid. Their
+   * writers keep trying; meanwhile this record, not the status in the cluster, says the import is
+   * done, so that a resync does not power the source off and export everything again.
+   */
+  private final Map<String, ImportStatusWriter> unsettled = new ConcurrentHashMap<>();
 
   /** Tunables of the reconciler. */
   public record Settings(
@@ -115,7 +125,7 @@ public final class ImportReconciler
     String uid = vmi.getMetadata().getUid();
     ImportPhase phase = phaseOf(vmi);
     metrics.observe(uid, phase);
-    if (phase.terminal() || running.containsKey(uid)) {
+    if (phase.terminal() || running.containsKey(uid) || unsettled.containsKey(uid)) {
       return UpdateControl.noUpdate();
     }
     ImportRef ref = ImportSpecs.ref(vmi);
@@ -124,6 +134,12 @@ public final class ImportReconciler
       spec = ImportSpecs.from(vmi, resolver.policy());
     } catch (VmImportException e) {
       return invalid(vmi, e);
+    }
+    try {
+      AnnotationCheckpointStore.parse(vmi);
+    } catch (VmImportException e) {
+      // not final: once the user fixes or removes the annotation, the import runs
+      return waitFor(vmi, INVALID_CHECKPOINT, e.getMessage(), true);
     }
     Class<? extends CustomResource<?, SourceStatus>> kind =
         SOURCES.get(spec.sourceCluster().kind().toLowerCase(Locale.ROOT));
@@ -144,17 +160,20 @@ public final class ImportReconciler
             + "/"
             + spec.sourceCluster().name();
     if (source == null) {
-      return waitFor(vmi, "SourceNotFound", sourceName + " does not exist (yet)");
+      return waitFor(vmi, "SourceNotFound", sourceName + " does not exist (yet)", false);
     }
     if (!SourceReconciler.isReady(source)) {
       return waitFor(
-          vmi, "SourceNotReady", sourceName + " is not clusterReady yet" + readiness(source));
+          vmi,
+          "SourceNotReady",
+          sourceName + " is not clusterReady yet" + readiness(source),
+          false);
     }
     SourceSpec sourceSpec;
     try {
       sourceSpec = resolver.resolve(source);
     } catch (VmImportException e) {
-      return waitFor(vmi, "SourceNotReady", e.getMessage());
+      return waitFor(vmi, "SourceNotReady", e.getMessage(), false);
     }
     // reconciles of different imports run concurrently: count and start as one step. Imports
     // queued before this one go first (a free slot waits for the oldest's next look, at most
@@ -171,7 +190,8 @@ public final class ImportReconciler
         "Queued",
         settings.maxConcurrentImports()
             + " import(s) are running, the most allowed at once"
-            + (ahead > 0 ? "; " + ahead + " queued before this one" : ""));
+            + (ahead > 0 ? "; " + ahead + " queued before this one" : ""),
+        false);
   }
 
   /** Imports waiting for a slot that were created before {@code vmi} (oldest first wins). */
@@ -239,6 +259,11 @@ public final class ImportReconciler
     }
     try {
       writer.flushNow();
+      if (writer.phase().terminal() && !writer.settled().isDone()) {
+        // recorded before the run stops counting as running, so that no reconcile sees neither
+        unsettled.put(uid, writer);
+        writer.settled().thenRun(() -> unsettled.remove(uid, writer));
+      }
     } finally {
       running.remove(uid);
       metrics.runEnded(outcome, Duration.between(started, clock.instant()));
@@ -257,10 +282,13 @@ public final class ImportReconciler
       // the run's own cleanup (source, scratch, Harvester objects) finishes before the finalizer
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofMillis(500));
     }
-    ImportPhase phase = phaseOf(vmi);
+    // a run of this process that ended knows its phase better than a status not yet written
+    ImportStatusWriter finished = unsettled.remove(uid);
+    ImportPhase phase = finished != null ? finished.phase() : phaseOf(vmi);
     if (phase != ImportPhase.VM_RUNNING && phase != ImportPhase.NEW) {
       // not running here (e.g. this process restarted): remove what an earlier run left
       try {
+        forgetInvalidCheckpoint(vmi);
         discard(vmi);
       } catch (VmImportException e) {
         log.warn("{}: cleaning up after delete failed: {}", ImportSpecs.ref(vmi), e.getMessage());
@@ -269,6 +297,24 @@ public final class ImportReconciler
     }
     metrics.observe(uid, null);
     return DeleteControl.defaultDelete();
+  }
+
+  /**
+   * A checkpoint annotation that cannot be read cannot say what an earlier run left on the source;
+   * the import is going, so the annotation goes too, and a Warning says where to look.
+   */
+  private void forgetInvalidCheckpoint(VirtualMachineImport vmi) {
+    try {
+      AnnotationCheckpointStore.parse(vmi);
+    } catch (VmImportException e) {
+      events.warning(
+          vmi,
+          INVALID_CHECKPOINT,
+          e.getMessage()
+              + ". What an earlier run may have left on the source is not known: check the source"
+              + " for snapshots, volumes or images of this import");
+      new AnnotationCheckpointStore(client).delete(ImportSpecs.ref(vmi));
+    }
   }
 
   /**
@@ -360,13 +406,22 @@ public final class ImportReconciler
     return UpdateControl.noUpdate();
   }
 
+  /**
+   * The import waits: {@code reason} and {@code message} in its {@code Progress} condition and in
+   * an Event (a Warning when the user must act), once per reason.
+   */
   private UpdateControl<VirtualMachineImport> waitFor(
-      VirtualMachineImport vmi, String reason, String message) {
+      VirtualMachineImport vmi, String reason, String message, boolean userMustAct) {
     VirtualMachineImportStatus status = vmi.getStatus();
     String waiting = status == null ? null : waitingReason(status);
     if (!reason.equals(waiting)) {
-      log.info("{}: waiting: {}", ImportSpecs.ref(vmi), message);
-      events.normal(vmi, reason, message);
+      if (userMustAct) {
+        log.warn("{}: waiting: {}", ImportSpecs.ref(vmi), message);
+        events.warning(vmi, reason, message);
+      } else {
+        log.info("{}: waiting: {}", ImportSpecs.ref(vmi), message);
+        events.normal(vmi, reason, message);
+      }
       ImportStatusWriter writer =
           new ImportStatusWriter(
               client, vmi, events, metrics, scheduler, settings.statusInterval(), clock);

@@ -26,6 +26,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * Mirrors one running import into its VirtualMachineImport's status, the way vm-import-controller
  * words it: {@code importStatus}, {@code importConditions}, {@code diskImportStatus} and {@code
  * importedVirtualMachineName}. Phase, condition and image changes are written at once; byte
- * progress at most once per {@code throttle}. Writes are serialised, each from the latest state.
+ * progress at most once per {@code throttle}. Writes are serialised, each from the latest state. A
+ * write the API server refuses for a reason that passes is tried again; the final status until it
+ * is accepted, since a status left behind would run the finished import again.
  *
  * <p>Added, as COMPAT.md allows: a {@code Progress} condition on the import (all disks) and on each
  * disk (its stage, bytes and rate), and a {@code VMMigrationFailed} condition whose reason is the
@@ -65,6 +69,10 @@ final class ImportStatusWriter implements ImportListener {
   private final Map<String, DiskProgress> progress = new LinkedHashMap<>();
   private boolean flushScheduled;
   private Instant lastFlush = Instant.EPOCH;
+  private int failures;
+
+  private final ApiRetry.Backoff backoff;
+  private final CompletableFuture<Void> settled = new CompletableFuture<>();
 
   ImportStatusWriter(
       KubernetesClient client,
@@ -74,6 +82,19 @@ final class ImportStatusWriter implements ImportListener {
       ScheduledExecutorService scheduler,
       Duration throttle,
       Clock clock) {
+    this(client, object, events, metrics, scheduler, throttle, clock, ApiRetry.Backoff.DEFAULT);
+  }
+
+  ImportStatusWriter(
+      KubernetesClient client,
+      VirtualMachineImport object,
+      Events events,
+      OperatorMetrics metrics,
+      ScheduledExecutorService scheduler,
+      Duration throttle,
+      Clock clock,
+      ApiRetry.Backoff backoff) {
+    this.backoff = backoff;
     this.client = client;
     this.object = object;
     this.events = events;
@@ -224,40 +245,145 @@ final class ImportStatusWriter implements ImportListener {
     }
   }
 
-  /** Writes the current state now, from the calling thread. */
+  /**
+   * Writes the current state now, from the calling thread. A refusal that may pass (see {@link
+   * ApiRetry}) is tried again from the scheduler, with backoff: a few times for a state that later
+   * writes replace anyway, and until it is accepted for a final one ({@link #settled()}).
+   */
   void flushNow() {
+    attempt();
+  }
+
+  /**
+   * Completes once the final phase is in the status, or the import is gone: until then, the record
+   * of the finished run is the one that holds, not the status in the cluster.
+   */
+  CompletableFuture<Void> settled() {
+    return settled;
+  }
+
+  /** The phase of this run, which the cluster's status may not show yet. */
+  synchronized ImportPhase phase() {
+    return phase;
+  }
+
+  private void attempt() {
     synchronized (writeLock) {
       VirtualMachineImportStatus snapshot;
+      boolean terminal;
       synchronized (this) {
         flushScheduled = false;
         lastFlush = clock.instant();
         snapshot = snapshot();
+        terminal = phase.terminal();
       }
       try {
-        client
-            .resources(VirtualMachineImport.class)
-            .inNamespace(object.getMetadata().getNamespace())
-            .withName(object.getMetadata().getName())
-            .editStatus(
-                current -> {
-                  VirtualMachineImportStatus status =
-                      current.getStatus() == null
-                          ? new VirtualMachineImportStatus()
-                          : current.getStatus();
-                  status.importStatus = snapshot.importStatus;
-                  status.importConditions = snapshot.importConditions;
-                  status.diskImportStatus = snapshot.diskImportStatus;
-                  if (snapshot.importedVirtualMachineName != null) {
-                    status.importedVirtualMachineName = snapshot.importedVirtualMachineName;
-                  }
-                  current.setStatus(status);
-                  return current;
-                });
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          log.warn("cannot write the status of {}: {}", ImportSpecs.ref(object), e.getMessage());
+        boolean written = write(snapshot);
+        synchronized (this) {
+          failures = 0;
         }
+        if (terminal || !written) {
+          settled.complete(null);
+        }
+      } catch (KubernetesClientException e) {
+        refused(e, terminal);
       }
+    }
+  }
+
+  private void refused(KubernetesClientException e, boolean terminal) {
+    ImportRef ref = ImportSpecs.ref(object);
+    int failed;
+    synchronized (this) {
+      failed = ++failures;
+    }
+    if (!ApiRetry.passes(e)) {
+      // not something waiting mends (the chart's RBAC, a status the CRD refuses): say so loudly;
+      // a final status stays in this process's record, so that the import is not run again
+      log.error(
+          "cannot write the status of {} ({}): {}",
+          ref,
+          terminal ? "final, " + phase() : "not final",
+          e.getMessage());
+      return;
+    }
+    if (!terminal && failed >= backoff.attempts()) {
+      log.warn(
+          "cannot write the status of {} after {} attempts; its next change writes it again: {}",
+          ref,
+          failed,
+          e.getMessage());
+      synchronized (this) {
+        failures = 0;
+      }
+      return;
+    }
+    Duration delay = backoff.delay(failed);
+    log.warn(
+        "cannot write the {}status of {} ({}): {}; trying again in {} ms",
+        terminal ? "final " : "",
+        ref,
+        e.getCode(),
+        e.getMessage(),
+        delay.toMillis());
+    synchronized (this) {
+      if (flushScheduled) {
+        return;
+      }
+      flushScheduled = true;
+    }
+    schedule(delay.toMillis());
+  }
+
+  /**
+   * Writes {@code snapshot} over the status the API server holds now (read again on each attempt,
+   * so that a conflict is resolved by applying this change to the newer object).
+   *
+   * @return false when the import is gone, or its name now belongs to another import
+   */
+  private boolean write(VirtualMachineImportStatus snapshot) {
+    String uid = object.getMetadata().getUid();
+    try {
+      client
+          .resources(VirtualMachineImport.class)
+          .inNamespace(object.getMetadata().getNamespace())
+          .withName(object.getMetadata().getName())
+          .editStatus(
+              current -> {
+                if (!uid.equals(current.getMetadata().getUid())) {
+                  throw new NotThisImport();
+                }
+                VirtualMachineImportStatus status =
+                    current.getStatus() == null
+                        ? new VirtualMachineImportStatus()
+                        : current.getStatus();
+                status.importStatus = snapshot.importStatus;
+                status.importConditions = snapshot.importConditions;
+                status.diskImportStatus = snapshot.diskImportStatus;
+                if (snapshot.importedVirtualMachineName != null) {
+                  status.importedVirtualMachineName = snapshot.importedVirtualMachineName;
+                }
+                current.setStatus(status);
+                return current;
+              });
+      return true;
+    } catch (NotThisImport e) {
+      log.info(
+          "{} was deleted and created again: the old run's status is not written",
+          ImportSpecs.ref(object));
+      return false;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The object of this name is another import than the one this writer reports on. */
+  private static final class NotThisImport extends RuntimeException {
+    NotThisImport() {
+      super(null, null, false, false);
     }
   }
 
@@ -271,9 +397,13 @@ final class ImportStatusWriter implements ImportListener {
       long since = Duration.between(lastFlush, clock.instant()).toMillis();
       delayMillis = urgent ? 0 : Math.max(0, throttle.toMillis() - since);
     }
+    schedule(delayMillis);
+  }
+
+  private void schedule(long delayMillis) {
     try {
-      scheduler.schedule(this::flushNow, delayMillis, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+      scheduler.schedule(this::attempt, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
       // the operator is stopping: the next process writes the status again
       synchronized (this) {
         flushScheduled = false;

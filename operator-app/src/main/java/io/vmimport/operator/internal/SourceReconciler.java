@@ -54,6 +54,7 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
   private final Duration recheckInterval;
   private final Clock clock;
   private final Map<String, Check> checksByUid = new ConcurrentHashMap<>();
+  private final ApiRetry.Backoff backoff = ApiRetry.Backoff.DEFAULT;
 
   /** One check of one version of a source and its Secret; {@code token} identifies it. */
   private record Check(String fingerprint, Future<?> future, Instant started, Object token) {}
@@ -201,46 +202,60 @@ public abstract class SourceReconciler<R extends CustomResource<?, SourceStatus>
     writeStatus(source, ready, problem);
   }
 
+  /**
+   * Writes the check's result, again while the API server's refusal may pass (in this check's
+   * thread: the next check is minutes away and would leave a wrong status until then).
+   */
   private void writeStatus(R source, boolean ready, String problem) {
     Instant now = clock.instant();
+    String what =
+        "writing the status of "
+            + source.getMetadata().getNamespace()
+            + "/"
+            + source.getMetadata().getName();
     try {
-      client
-          .resources(type)
-          .inNamespace(source.getMetadata().getNamespace())
-          .withName(source.getMetadata().getName())
-          .editStatus(
-              current -> {
-                SourceStatus status =
-                    current.getStatus() == null ? new SourceStatus() : current.getStatus();
-                status.status = ready ? READY : NOT_READY;
-                status.conditions =
-                    Conditions.set(
-                        status.conditions,
-                        "ClusterReady",
-                        ready,
-                        ready ? "Ready" : "NotReady",
-                        ready ? "source is reachable and correctly configured" : problem,
-                        now);
-                status.conditions =
-                    Conditions.set(
-                        status.conditions,
-                        "ClusterError",
-                        !ready,
-                        ready ? "" : "CheckFailed",
-                        ready ? "" : problem,
-                        now);
-                setStatus(current, status);
-                return current;
-              });
+      ApiRetry.run(backoff, what, () -> editStatus(source, ready, problem, now));
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
-        log.warn(
-            "cannot write the status of {}/{}: {}",
-            source.getMetadata().getNamespace(),
-            source.getMetadata().getName(),
-            e.getMessage());
+        log.warn("{} failed: {}", what, e.getMessage());
       }
     }
+  }
+
+  private void editStatus(R source, boolean ready, String problem, Instant now) {
+    String uid = source.getMetadata().getUid();
+    client
+        .resources(type)
+        .inNamespace(source.getMetadata().getNamespace())
+        .withName(source.getMetadata().getName())
+        .editStatus(
+            current -> {
+              if (!uid.equals(current.getMetadata().getUid())) {
+                // deleted and created again meanwhile: the new source gets its own check
+                return current;
+              }
+              SourceStatus status =
+                  current.getStatus() == null ? new SourceStatus() : current.getStatus();
+              status.status = ready ? READY : NOT_READY;
+              status.conditions =
+                  Conditions.set(
+                      status.conditions,
+                      "ClusterReady",
+                      ready,
+                      ready ? "Ready" : "NotReady",
+                      ready ? "source is reachable and correctly configured" : problem,
+                      now);
+              status.conditions =
+                  Conditions.set(
+                      status.conditions,
+                      "ClusterError",
+                      !ready,
+                      ready ? "" : "CheckFailed",
+                      ready ? "" : problem,
+                      now);
+              setStatus(current, status);
+              return current;
+            });
   }
 
   @SuppressWarnings("unchecked")
