@@ -331,6 +331,94 @@ class OperatorVmwareIT {
     }
   }
 
+  /**
+   * Issue #13: an import that brought web01 to running is deleted, and an import of the same name
+   * is created for app01. app01 used to be built on web01's images and live volumes, which the new
+   * import found by its name. Scratch is empty once an import has succeeded.
+   */
+  @Test
+  void anImportCreatedAgainUnderTheNameOfAFinishedOneMakesItsOwnDisksAndVm() throws Exception {
+    applySecret(vcsim.sourceWithCa());
+    applySource();
+    cluster.apply(web01("imp"));
+    VirtualMachineImport first = cluster.awaitStatus("imp", "virtualMachineRunning");
+    awaitNoFileInScratch();
+    Map<String, String> web01Objects = harvesterObjects();
+    assertThat(web01Objects).containsKey("VirtualMachine/web01");
+
+    cluster.deleteAndAwaitGone("imp");
+    assertThat(harvesterObjects())
+        .as("deleting a finished import keeps its VM and disks")
+        .isEqualTo(web01Objects);
+    VirtualMachineImport again =
+        TestCluster.importOf("imp", "VmwareSource", "vcsim", "app01", null);
+    again.getSpec().folder = "Migrate";
+    again.getSpec().forcePowerOff = true;
+    cluster.apply(again);
+    VirtualMachineImport second = cluster.awaitStatus("imp", "virtualMachineRunning");
+
+    assertThat(second.getMetadata().getUid()).isNotEqualTo(first.getMetadata().getUid());
+    List<String> images =
+        second.getStatus().diskImportStatus.stream().map(d -> d.virtualMachineImage).toList();
+    assertThat(images)
+        .as("app01's own images")
+        .allMatch(name -> name.startsWith("app01-"))
+        .noneMatch(name -> web01Objects.containsKey("VirtualMachineImage/" + name));
+    GenericKubernetesResource app01 =
+        client
+            .genericKubernetesResources(FakeHarvester.VMS)
+            .inNamespace(NS)
+            .withName("app01")
+            .get();
+    assertThat(claimsOf(app01)).as("app01's volumes").containsExactlyElementsOf(images);
+    assertThat(harvesterObjects()).as("web01's objects").containsAllEntriesOf(web01Objects);
+    awaitNoFileInScratch();
+  }
+
+  /** Images, PVCs and VMs of the test namespace: "kind/name" to uid. */
+  private Map<String, String> harvesterObjects() {
+    Map<String, String> objects = new java.util.TreeMap<>();
+    for (var context : List.of(FakeHarvester.IMAGES, FakeHarvester.VMS)) {
+      for (GenericKubernetesResource object :
+          client.genericKubernetesResources(context).inNamespace(NS).list().getItems()) {
+        objects.put(
+            context.getKind() + "/" + object.getMetadata().getName(),
+            object.getMetadata().getUid());
+      }
+    }
+    for (var claim : client.persistentVolumeClaims().inNamespace(NS).list().getItems()) {
+      objects.put(
+          "PersistentVolumeClaim/" + claim.getMetadata().getName(), claim.getMetadata().getUid());
+    }
+    return objects;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> claimsOf(GenericKubernetesResource machine) {
+    Map<String, Object> spec = (Map<String, Object>) machine.getAdditionalProperties().get("spec");
+    Map<String, Object> template = (Map<String, Object>) spec.get("template");
+    Map<String, Object> templateSpec = (Map<String, Object>) template.get("spec");
+    List<Map<String, Object>> volumes = (List<Map<String, Object>>) templateSpec.get("volumes");
+    return volumes.stream()
+        .map(v -> (String) ((Map<String, Object>) v.get("persistentVolumeClaim")).get("claimName"))
+        .toList();
+  }
+
+  private void awaitNoFileInScratch() throws Exception {
+    Instant deadline = Instant.now().plus(TestCluster.DEADLINE);
+    while (Files.exists(cluster.scratch())) {
+      List<Path> files;
+      try (var walk = Files.walk(cluster.scratch())) {
+        files = walk.filter(Files::isRegularFile).toList();
+      }
+      if (files.isEmpty()) {
+        return;
+      }
+      assertThat(Instant.now()).as("files left in scratch: %s", files).isBefore(deadline);
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
+  }
+
   @Test
   void twoImportsRunAtOnce() throws Exception {
     cluster.harvester.holdImages();

@@ -33,6 +33,11 @@ public enum ErrorCode {
   EXPORT_FAILED(true),
   /** The target (Harvester or the output directory) rejected a write. */
   TARGET_FAILED(true),
+  /**
+   * The target already holds an object under a name the import needs, and the import did not make
+   * it; the message names the object. Never retried: someone must rename or delete one of them.
+   */
+  CONFLICT(false),
   /** The import was cancelled. */
   CANCELLED(false),
   /** Temporary artifacts could not be removed; the message lists them. */

@@ -1,7 +1,9 @@
 package io.vmimport.target.harvester;
 
 import static io.vmimport.target.harvester.internal.HarvesterKeys.ATTEMPT_LABEL;
+import static io.vmimport.target.harvester.internal.HarvesterKeys.COMPLETED_ANNOTATION;
 import static io.vmimport.target.harvester.internal.HarvesterKeys.DISK_LABEL;
+import static io.vmimport.target.harvester.internal.ImportOwnership.madeBy;
 import static io.vmimport.target.harvester.internal.KubeCalls.IMAGES;
 import static io.vmimport.target.harvester.internal.KubeCalls.IMPORTS;
 import static io.vmimport.target.harvester.internal.KubeCalls.NADS;
@@ -33,17 +35,20 @@ import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
 import io.vmimport.target.harvester.internal.ImageRenderer;
 import io.vmimport.target.harvester.internal.ImageRenderer.ImageStorage;
+import io.vmimport.target.harvester.internal.ImportOwnership;
 import io.vmimport.target.harvester.internal.KubeCalls;
 import io.vmimport.target.harvester.internal.VirtualMachineRenderer;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,14 +57,33 @@ import org.slf4j.LoggerFactory;
  * embedded {@link ImageServer}, then (backing-image backend) a PVC per disk, then the KubeVirt
  * VirtualMachine. Every call does one step; core polls and resubmits.
  *
+ * <p>Ownership: every object is labelled with the import's uid ({@code vmimport.io/import-uid},
+ * beside {@code vmimport.io/import} with its name) and is found, adopted, patched and deleted only
+ * by that uid. A new import that reuses the name of a deleted one therefore starts from nothing. An
+ * object the import did not make is never touched: an image or volume name it holds is passed over
+ * (the importer picks those names), and a VM of the import's VM name is a {@link
+ * ErrorCode#CONFLICT} naming it, found already by {@link #preflight}.
+ *
  * <p>Idempotence: images are named {@code <vm>-<disk>-<attempt>} and found again by the labels
- * {@code vmimport.io/import} and {@code vmimport.io/disk}; a new attempt is created only when every
- * earlier one failed. PVCs and the VM have deterministic names; creating one that exists returns
- * the existing object when it belongs to this import. Updates are JSON merge patches.
+ * {@code vmimport.io/import-uid} and {@code vmimport.io/disk}; a new attempt is created only when
+ * every earlier one failed. PVCs are named like their image and the VM like the source VM; creating
+ * one that exists returns the existing object when this import made it. Updates are JSON merge
+ * patches.
+ *
+ * <p>Scratch: the converted disks are deleted once Harvester has imported every image and the VM
+ * exists ({@link #createVm}), and by {@link #discard} in any phase. A process restarted before the
+ * VM runs therefore exports the disks again; that costs time, but scratch is never held by an
+ * import that no longer needs its files.
  */
 public final class HarvesterTarget implements ImportTarget {
   private static final Logger log = LoggerFactory.getLogger(HarvesterTarget.class);
-  static final String COMPLETED_ANNOTATION = "vmimport.io/completed";
+
+  /** How many names held by foreign objects an image passes over before giving up. */
+  private static final int MAX_NAMES_PASSED_OVER = 20;
+
+  private static final String VM_REMEDY =
+      "the imported VM takes the source VM's name; delete that VirtualMachine or import into"
+          + " another namespace, then create the import again";
 
   private final KubernetesClient client;
   private final ImageServer imageServer;
@@ -128,6 +152,15 @@ public final class HarvesterTarget implements ImportTarget {
                         + ") not found"));
           }
         });
+    GenericKubernetesResource existing = readVm(vm);
+    if (existing != null && !madeBy(existing, vm.importRef())) {
+      issues.add(
+          ValidationIssue.error(
+              ErrorCode.CONFLICT,
+              "spec.virtualMachineName",
+              ImportOwnership.conflictMessage(
+                  "VirtualMachine", existing, vm.importRef(), VM_REMEDY)));
+    }
     vm.storageClass()
         .ifPresent(
             name -> {
@@ -155,20 +188,23 @@ public final class HarvesterTarget implements ImportTarget {
 
   @Override
   public PublishedImage publish(TargetVm vm, TargetDisk disk, Path file) {
-    String namespace = vm.importRef().namespace();
-    Map<String, String> selector =
-        new LinkedHashMap<>(ImageRenderer.importSelector(vm.importRef()));
+    ImportRef ref = vm.importRef();
+    String namespace = ref.namespace();
+    Map<String, String> selector = new LinkedHashMap<>(ImportOwnership.selector(ref));
     selector.put(DISK_LABEL, disk.name());
     List<GenericKubernetesResource> existing =
         call(
-            "list VirtualMachineImages of " + vm.importRef(),
-            () ->
-                client
-                    .genericKubernetesResources(IMAGES)
-                    .inNamespace(namespace)
-                    .withLabels(selector)
-                    .list()
-                    .getItems());
+                "list VirtualMachineImages of " + ref,
+                () ->
+                    client
+                        .genericKubernetesResources(IMAGES)
+                        .inNamespace(namespace)
+                        .withLabels(selector)
+                        .list()
+                        .getItems())
+            .stream()
+            .filter(image -> madeBy(image, ref))
+            .toList();
     int lastAttempt = 0;
     Optional<GenericKubernetesResource> current = Optional.empty();
     for (GenericKubernetesResource image : existing) {
@@ -208,21 +244,78 @@ public final class HarvesterTarget implements ImportTarget {
           ErrorCode.INTERNAL, "the converted disk " + file + " to publish is missing");
     }
     String url = imageServer.register(file).toString();
-    GenericKubernetesResource image =
-        ImageRenderer.image(vm, disk, lastAttempt + 1, url, storage, importUid(vm.importRef()));
     try {
-      GenericKubernetesResource created =
-          client.genericKubernetesResources(IMAGES).inNamespace(namespace).resource(image).create();
-      log.info(
-          "submitted VirtualMachineImage {}/{} for {}",
-          namespace,
-          created.getMetadata().getName(),
-          disk.name());
-      return published(disk, created);
-    } catch (KubernetesClientException e) {
+      return createImage(vm, disk, lastAttempt + 1, url, storage);
+    } catch (RuntimeException e) {
       ImageServer.tokenOf(url).ifPresent(imageServer::withdraw);
-      throw KubeCalls.translate("create VirtualMachineImage " + name(image), e);
+      throw e;
     }
+  }
+
+  /**
+   * Creates the image of {@code attempt}, or of the next attempt whose name no foreign object
+   * holds. The volume of an image is named like it (our PVC for backing images, Harvester's
+   * DataVolume for CDI), so a name held by a foreign PVC is passed over too: the earlier import of
+   * the same VM may still have its images and volumes, and they are not ours to take or to remove.
+   */
+  private PublishedImage createImage(
+      TargetVm vm, TargetDisk disk, int attempt, String url, Optional<ImageStorage> storage) {
+    ImportRef ref = vm.importRef();
+    String namespace = ref.namespace();
+    Optional<String> owner = ownerUid(ref);
+    List<String> passedOver = new ArrayList<>();
+    for (int next = attempt; passedOver.size() < MAX_NAMES_PASSED_OVER; next++) {
+      GenericKubernetesResource image = ImageRenderer.image(vm, disk, next, url, storage, owner);
+      String name = image.getMetadata().getName();
+      PersistentVolumeClaim claim =
+          call(
+              "read PersistentVolumeClaim " + namespace + "/" + name,
+              () -> client.persistentVolumeClaims().inNamespace(namespace).withName(name).get());
+      if (claim != null && !madeBy(claim, ref)) {
+        passedOver.add("PersistentVolumeClaim " + namespace + "/" + name);
+        continue;
+      }
+      try {
+        GenericKubernetesResource created =
+            client
+                .genericKubernetesResources(IMAGES)
+                .inNamespace(namespace)
+                .resource(image)
+                .create();
+        log.info("submitted VirtualMachineImage {}/{} for {}", namespace, name, disk.name());
+        return published(disk, created);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw KubeCalls.translate("create VirtualMachineImage " + namespace + "/" + name, e);
+        }
+        GenericKubernetesResource holder =
+            call(
+                "read VirtualMachineImage " + namespace + "/" + name,
+                () ->
+                    client
+                        .genericKubernetesResources(IMAGES)
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .get());
+        if (holder == null || madeBy(holder, ref)) {
+          // deleted meanwhile, or made by a concurrent call for this import: the next call
+          // lists it again and decides
+          throw KubeCalls.translate("create VirtualMachineImage " + namespace + "/" + name, e);
+        }
+        passedOver.add("VirtualMachineImage " + namespace + "/" + name);
+      }
+    }
+    throw new VmImportException(
+        ErrorCode.CONFLICT,
+        "no free name for the image of "
+            + disk.name()
+            + " of import "
+            + ref
+            + ": "
+            + String.join(", ", passedOver)
+            + " exist and were not made by it; delete those that are no longer needed",
+        null,
+        false);
   }
 
   /**
@@ -268,14 +361,16 @@ public final class HarvesterTarget implements ImportTarget {
                     .inNamespace(vm.importRef().namespace())
                     .withName(published.imageName())
                     .get());
-    if (image == null) {
+    if (image == null || !madeBy(image, vm.importRef())) {
       ImageServer.tokenOf(published.location()).ifPresent(imageServer::withdraw);
       return TargetStatus.failed(
           "VirtualMachineImage "
               + vm.importRef().namespace()
               + "/"
               + published.imageName()
-              + " no longer exists");
+              + (image == null
+                  ? " no longer exists"
+                  : " was replaced by one this import did not make"));
     }
     TargetStatus status = imageState(image);
     if (status.state() != TargetStatus.State.PENDING) {
@@ -318,6 +413,7 @@ public final class HarvesterTarget implements ImportTarget {
   public String createVm(TargetVm vm, List<PublishedImage> images) {
     String namespace = vm.importRef().namespace();
     List<String> claims = new ArrayList<>();
+    boolean allImported = true;
     for (PublishedImage published : images) {
       GenericKubernetesResource image =
           call(
@@ -333,6 +429,14 @@ public final class HarvesterTarget implements ImportTarget {
             ErrorCode.TARGET_FAILED,
             "VirtualMachineImage " + namespace + "/" + published.imageName() + " no longer exists");
       }
+      if (!madeBy(image, vm.importRef())) {
+        throw ImportOwnership.conflict(
+            "VirtualMachineImage",
+            image,
+            vm.importRef(),
+            "delete it if it is not in use, then create the import again");
+      }
+      allImported &= imageState(image).state() == TargetStatus.State.READY;
       String backend = (String) map(image.getAdditionalProperties().get("spec")).get("backend");
       // no backend in the spec means Harvester's default, which is the backing image
       if (backend == null || backend.equals(ImageBackend.BACKING_IMAGE.wireValue())) {
@@ -340,6 +444,7 @@ public final class HarvesterTarget implements ImportTarget {
         createOrAdopt(
             "PersistentVolumeClaim",
             vm.importRef(),
+            "delete it if no VM uses it, then create the import again",
             () -> client.persistentVolumeClaims().inNamespace(namespace).resource(pvc).create(),
             () ->
                 client
@@ -355,6 +460,7 @@ public final class HarvesterTarget implements ImportTarget {
     createOrAdopt(
         "VirtualMachine",
         vm.importRef(),
+        VM_REMEDY,
         () ->
             client
                 .genericKubernetesResources(VMS)
@@ -367,13 +473,32 @@ public final class HarvesterTarget implements ImportTarget {
                 .inNamespace(namespace)
                 .withName(vm.name())
                 .get());
+    if (allImported) {
+      freeScratch(vm, images);
+    }
     return namespace + "/" + vm.name();
   }
 
-  /** Creates, or when the object exists and belongs to this import, accepts the existing one. */
+  /**
+   * Deletes the import's converted disks once Harvester holds every image: nothing reads them any
+   * more, and on the operator's default emptyDir they would fill the node.
+   */
+  private void freeScratch(TargetVm vm, List<PublishedImage> images) {
+    for (PublishedImage published : images) {
+      ImageServer.tokenOf(published.location()).ifPresent(imageServer::withdraw);
+    }
+    deleteScratch(vm.importRef());
+    log.info("{}: Harvester has every image; removed the converted disks", vm.importRef());
+  }
+
+  /**
+   * Creates, or when the object exists and this import made it, accepts the existing one. An object
+   * of that name that the import did not make is a conflict: neither used nor changed.
+   */
   private <T extends HasMetadata> void createOrAdopt(
       String kind,
       ImportRef ref,
+      String remedy,
       java.util.function.Supplier<T> create,
       java.util.function.Supplier<T> get) {
     try {
@@ -384,22 +509,12 @@ public final class HarvesterTarget implements ImportTarget {
         throw KubeCalls.translate("create " + kind, e);
       }
       T existing = call("read " + kind, get);
-      Map<String, String> selector = ImageRenderer.importSelector(ref);
-      Map<String, String> labels =
-          existing == null || existing.getMetadata().getLabels() == null
-              ? Map.of()
-              : existing.getMetadata().getLabels();
-      if (!labels.entrySet().containsAll(selector.entrySet())) {
-        throw new VmImportException(
-            ErrorCode.TARGET_FAILED,
-            kind
-                + " "
-                + (existing == null ? "" : name(existing))
-                + " already exists and was not created by import "
-                + ref
-                + ": rename or delete it",
-            e,
-            false);
+      if (existing == null) {
+        // deleted since: the retried call creates it
+        throw KubeCalls.translate("create " + kind, e);
+      }
+      if (!madeBy(existing, ref)) {
+        throw ImportOwnership.conflict(kind, existing, ref, remedy, e);
       }
     }
   }
@@ -424,6 +539,11 @@ public final class HarvesterTarget implements ImportTarget {
     if (machine == null) {
       return TargetStatus.failed("VirtualMachine " + namespace + "/" + vm.name() + " was deleted");
     }
+    if (!madeBy(machine, vm.importRef())) {
+      return TargetStatus.failed(
+          ImportOwnership.conflictMessage(
+              "VirtualMachine", machine, vm.importRef(), "it replaced the VM this import made"));
+    }
     Map<String, Object> status = map(machine.getAdditionalProperties().get("status"));
     Object printable = status.get("printableStatus");
     if (Boolean.TRUE.equals(status.get("ready")) || "Running".equals(printable)) {
@@ -436,13 +556,17 @@ public final class HarvesterTarget implements ImportTarget {
 
   /**
    * Once the VM runs, its disks must outlive the import: drop the images' owner references (so
-   * deleting the import keeps them) and mark the VM so {@link #discard} leaves it alone.
+   * deleting the import keeps them) and mark the images, PVCs and VM so that {@link #discard}
+   * leaves them alone, also when the VM is deleted before the import.
    */
   private void markCompleted(TargetVm vm, GenericKubernetesResource machine) {
     String namespace = vm.importRef().namespace();
+    String annotation = "{\"" + COMPLETED_ANNOTATION + "\":\"true\"}";
     for (GenericKubernetesResource image : importObjects(IMAGES, vm.importRef())) {
-      if (image.getMetadata().getOwnerReferences() != null
-          && !image.getMetadata().getOwnerReferences().isEmpty()) {
+      boolean owned =
+          image.getMetadata().getOwnerReferences() != null
+              && !image.getMetadata().getOwnerReferences().isEmpty();
+      if (owned || !ImportOwnership.completed(image)) {
         run(
             "release VirtualMachineImage " + name(image) + " from its import",
             () ->
@@ -452,11 +576,26 @@ public final class HarvesterTarget implements ImportTarget {
                     .withName(image.getMetadata().getName())
                     .patch(
                         PatchContext.of(PatchType.JSON_MERGE),
-                        "{\"metadata\":{\"ownerReferences\":null}}"));
+                        "{\"metadata\":{\"ownerReferences\":null,\"annotations\":"
+                            + annotation
+                            + "}}"));
       }
     }
-    Map<String, String> annotations = machine.getMetadata().getAnnotations();
-    if (annotations == null || !"true".equals(annotations.get(COMPLETED_ANNOTATION))) {
+    for (PersistentVolumeClaim claim : importClaims(vm.importRef())) {
+      if (!ImportOwnership.completed(claim)) {
+        run(
+            "mark PersistentVolumeClaim " + name(claim) + " as imported",
+            () ->
+                client
+                    .persistentVolumeClaims()
+                    .inNamespace(namespace)
+                    .withName(claim.getMetadata().getName())
+                    .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":" + annotation + "}}"));
+      }
+    }
+    if (!ImportOwnership.completed(machine)) {
       run(
           "mark VirtualMachine " + name(machine) + " as imported",
           () ->
@@ -466,60 +605,47 @@ public final class HarvesterTarget implements ImportTarget {
                   .withName(vm.name())
                   .patch(
                       PatchContext.of(PatchType.JSON_MERGE),
-                      "{\"metadata\":{\"annotations\":{\""
-                          + COMPLETED_ANNOTATION
-                          + "\":\"true\"}}}"));
+                      "{\"metadata\":{\"annotations\":" + annotation + "}}"));
     }
   }
 
   /**
    * Stops serving the import's disks, deletes its scratch files, and unless the import completed
-   * (its VM ran) deletes the VM, the PVCs and the images it created.
+   * (its VM ran) deletes the VM, the PVCs and the images it made. Only objects carrying the
+   * import's uid are looked at: an earlier import of the same name keeps everything.
    */
   @Override
   public void discard(ImportRef ref) {
     List<GenericKubernetesResource> images = importObjects(IMAGES, ref);
     images.forEach(i -> urlOf(i).flatMap(ImageServer::tokenOf).ifPresent(imageServer::withdraw));
     List<GenericKubernetesResource> machines = importObjects(VMS, ref);
-    boolean completed =
-        machines.stream()
-            .map(m -> m.getMetadata().getAnnotations())
-            .anyMatch(a -> a != null && "true".equals(a.get(COMPLETED_ANNOTATION)));
+    boolean completed = machines.stream().anyMatch(ImportOwnership::completed);
     if (!completed) {
       machines.forEach(m -> delete(VMS, m));
-      List<PersistentVolumeClaim> claims =
-          call(
-              "list PersistentVolumeClaims of " + ref,
-              () ->
-                  client
-                      .persistentVolumeClaims()
-                      .inNamespace(ref.namespace())
-                      .withLabels(ImageRenderer.importSelector(ref))
-                      .list()
-                      .getItems());
-      claims.forEach(
-          c ->
-              run(
-                  "delete PersistentVolumeClaim " + name(c),
-                  () -> client.persistentVolumeClaims().resource(c).delete()));
-      images.forEach(i -> delete(IMAGES, i));
+      importClaims(ref).stream()
+          .filter(c -> !ImportOwnership.completed(c))
+          .forEach(
+              c ->
+                  run(
+                      "delete PersistentVolumeClaim " + name(c),
+                      () -> client.persistentVolumeClaims().resource(c).delete()));
+      images.stream().filter(i -> !ImportOwnership.completed(i)).forEach(i -> delete(IMAGES, i));
     }
     deleteScratch(ref);
   }
 
   private void deleteScratch(ImportRef ref) {
     Path dir = importDir(ref);
-    if (!Files.isDirectory(dir)) {
+    if (!Files.exists(dir)) {
       return;
     }
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path file : files) {
-        Files.deleteIfExists(file);
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
       }
-      Files.deleteIfExists(dir);
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       throw new VmImportException(
-          ErrorCode.CLEANUP_FAILED, "could not remove scratch files in " + dir + ": " + e, e);
+          ErrorCode.CLEANUP_FAILED, "could not remove scratch files in " + dir + ": " + e, e, true);
     }
   }
 
@@ -531,9 +657,27 @@ public final class HarvesterTarget implements ImportTarget {
             client
                 .genericKubernetesResources(context)
                 .inNamespace(ref.namespace())
-                .withLabels(ImageRenderer.importSelector(ref))
+                .withLabels(ImportOwnership.selector(ref))
                 .list()
-                .getItems());
+                .getItems()
+                .stream()
+                .filter(o -> madeBy(o, ref))
+                .toList());
+  }
+
+  private List<PersistentVolumeClaim> importClaims(ImportRef ref) {
+    return call(
+        "list PersistentVolumeClaims of " + ref,
+        () ->
+            client
+                .persistentVolumeClaims()
+                .inNamespace(ref.namespace())
+                .withLabels(ImportOwnership.selector(ref))
+                .list()
+                .getItems()
+                .stream()
+                .filter(c -> madeBy(c, ref))
+                .toList());
   }
 
   private void delete(
@@ -556,8 +700,13 @@ public final class HarvesterTarget implements ImportTarget {
             () -> client.storage().v1().storageClasses().withName(name).get()));
   }
 
-  /** The import's uid for owner references; empty when no VirtualMachineImport object exists. */
-  private Optional<String> importUid(ImportRef ref) {
+  /**
+   * The uid for the images' owner reference: the import's, when its VirtualMachineImport exists
+   * with that uid. An owner that does not exist would have Kubernetes' garbage collector delete the
+   * image (an embedding program may have no such object), and one with another uid is a later
+   * import of the same name.
+   */
+  private Optional<String> ownerUid(ImportRef ref) {
     GenericKubernetesResource imported =
         call(
             "read VirtualMachineImport " + ref,
@@ -567,7 +716,21 @@ public final class HarvesterTarget implements ImportTarget {
                     .inNamespace(ref.namespace())
                     .withName(ref.name())
                     .get());
-    return Optional.ofNullable(imported).map(i -> i.getMetadata().getUid());
+    return Optional.ofNullable(imported)
+        .map(i -> i.getMetadata().getUid())
+        .filter(ref.uid()::equals);
+  }
+
+  private GenericKubernetesResource readVm(TargetVm vm) {
+    String namespace = vm.importRef().namespace();
+    return call(
+        "read VirtualMachine " + namespace + "/" + vm.name(),
+        () ->
+            client
+                .genericKubernetesResources(VMS)
+                .inNamespace(namespace)
+                .withName(vm.name())
+                .get());
   }
 
   private static int attemptOf(GenericKubernetesResource image) {

@@ -13,6 +13,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -62,10 +63,19 @@ public final class Crds {
     }
   }
 
-  /** Creates the CRDs of {@code files} in the (mock) API server. */
+  /**
+   * Creates the CRDs of {@code files} in the (mock) API server. On a loaded machine the answer to
+   * the POST of a large CRD can come after the client's timeout; the client's retry then finds the
+   * CRD its first request made, which is why an existing one is replaced rather than an error.
+   */
   public static void createIn(KubernetesClient client, String... files) {
     for (String file : files) {
-      client.apiextensions().v1().customResourceDefinitions().resource(load(file)).create();
+      client
+          .apiextensions()
+          .v1()
+          .customResourceDefinitions()
+          .resource(load(file))
+          .createOr(NonDeletingOperation::update);
     }
   }
 

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +79,10 @@ final class FakeImageController implements AutoCloseable {
               .list()
               .getItems()) {
         String disk = image.getMetadata().getLabels().get("vmimport.io/disk");
+        if (disk == null || imported(image)) {
+          // not an importer's image, or one Harvester has finished with: no download
+          continue;
+        }
         if (!held.contains(disk)
             && handled.add(image.getMetadata().getUid() + image.getMetadata().getName())) {
           reconcile(image);
@@ -86,6 +91,16 @@ final class FakeImageController implements AutoCloseable {
     } catch (Throwable e) {
       error = e;
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static boolean imported(GenericKubernetesResource image) {
+    Object status = image.getAdditionalProperties().get("status");
+    if (!(status instanceof Map<?, ?> map) || !(map.get("conditions") instanceof List<?> list)) {
+      return false;
+    }
+    return list.stream()
+        .anyMatch(c -> c instanceof Map<?, ?> m && "Imported".equals(m.get("type")));
   }
 
   @SuppressWarnings("unchecked")

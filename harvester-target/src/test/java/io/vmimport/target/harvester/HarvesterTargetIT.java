@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.api.target.TargetDisk;
@@ -207,7 +208,11 @@ class HarvesterTargetIT {
   @Test
   void importsAVmEndToEndThroughTheImageServer() throws Exception {
     String importUid = createImport("import-web");
-    TargetVm vm = TestVms.webServer(NS, "import-web", Optional.of("harvester-longhorn"));
+    TargetVm vm =
+        TestVms.webServer(
+            new ImportRef(NS, "import-web", importUid),
+            "web-server-01-production-frankfurt",
+            Optional.of("harvester-longhorn"));
 
     assertThat(target.preflight(vm)).isEmpty();
     List<PublishedImage> published = publishAll(vm);
@@ -231,10 +236,15 @@ class HarvesterTargetIT {
           .containsEntry("harvesterhci.io/storageClassName", "harvester-longhorn");
     }
 
+    Path scratchOfImport = diskFiles.get("disk-0").getParent();
+    assertThat(scratchOfImport).as("kept until Harvester has every image").isDirectory();
     String location = target.createVm(vm, published);
     target.createVm(vm, published);
 
     assertThat(location).isEqualTo(NS + "/" + vm.name());
+    assertThat(scratchOfImport)
+        .as("the converted disks leave scratch once Harvester has imported them")
+        .doesNotExist();
     List<GenericKubernetesResource> machines =
         client.genericKubernetesResources(KubeCalls.VMS).inNamespace(NS).list().getItems();
     assertThat(machines).hasSize(1);
@@ -446,8 +456,315 @@ class HarvesterTargetIT {
 
     assertThatThrownBy(() -> target.createVm(vm, published))
         .isInstanceOfSatisfying(
-            VmImportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TARGET_FAILED))
-        .hasMessageContaining(NS + "/" + vm.name())
-        .hasMessageContaining("not created by import vms/import-clash");
+            VmImportException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT))
+        .hasMessageContaining("VirtualMachine " + NS + "/" + vm.name())
+        .hasMessageContaining("was not made by import vms/import-clash");
+    target.discard(vm.importRef());
+    GenericKubernetesResource foreign =
+        client.genericKubernetesResources(KubeCalls.VMS).inNamespace(NS).withName(vm.name()).get();
+    assertThat(foreign).as("never deleted").isNotNull();
+    assertThat(foreign.getMetadata().getLabels()).as("never labelled as ours").isNullOrEmpty();
+  }
+
+  @Test
+  void preflightNamesAVmOfTheSameNameThatTheImportDidNotMake() {
+    TargetVm vm = TestVms.webServer(NS, "import-taken", Optional.empty());
+    createForeignVm(vm.name(), Map.of("vmimport.io/import", "import-taken"));
+
+    assertThat(target.preflight(vm))
+        .singleElement()
+        .satisfies(
+            i -> {
+              assertThat(i.code()).isEqualTo(ErrorCode.CONFLICT);
+              assertThat(i.message())
+                  .contains("VirtualMachine " + NS + "/" + vm.name())
+                  .contains("delete that VirtualMachine or import into another namespace");
+            });
+  }
+
+  /**
+   * The issue's report: import {@code imp} brings VM web to running and is deleted; {@code imp} is
+   * created again (a new uid) for db-server. db-server used to be built on web's images and live
+   * volumes, found by the import's name.
+   */
+  @Test
+  void anImportCreatedAgainUnderAFinishedImportsNameMakesItsOwnImagesVolumesAndVm()
+      throws Exception {
+    TargetVm web =
+        TestVms.webServer(recreateImport("imp"), "web", Optional.of("harvester-longhorn"));
+    importToRunning(web);
+    target.discard(web.importRef()); // what the operator does when imp is deleted
+    Map<String, String> webObjects = objectsInNamespace();
+    TargetVm db =
+        TestVms.webServer(recreateImport("imp"), "db-server", Optional.of("harvester-longhorn"));
+    assertThat(db.importRef().uid()).isNotEqualTo(web.importRef().uid());
+
+    assertThat(target.preflight(db)).isEmpty();
+    List<PublishedImage> published = new ArrayList<>();
+    for (TargetDisk disk : db.disks()) {
+      published.add(target.publish(db, disk, writeDisk(db, disk, 100 + disk.bootOrder())));
+    }
+    assertThat(published)
+        .extracting(PublishedImage::imageName)
+        .as("db-server's own images, not web's")
+        .allMatch(name -> name.startsWith("db-server-"));
+    assertThat(published)
+        .extracting(i -> "VirtualMachineImage/" + i.imageName())
+        .doesNotContainAnyElementsOf(webObjects.keySet());
+    for (PublishedImage image : published) {
+      assertThat(awaitImage(db, image)).isEqualTo(TargetStatus.ready());
+    }
+    target.createVm(db, published);
+
+    GenericKubernetesResource machine =
+        client
+            .genericKubernetesResources(KubeCalls.VMS)
+            .inNamespace(NS)
+            .withName("db-server")
+            .get();
+    assertThat(claimsOf(machine))
+        .containsExactlyElementsOf(published.stream().map(PublishedImage::imageName).toList());
+    assertThat(objectsInNamespace()).as("web's objects untouched").containsAllEntriesOf(webObjects);
+
+    // the second import is cancelled: it removes what it made, and nothing of web's
+    target.discard(db.importRef());
+    assertThat(objectsInNamespace()).isEqualTo(webObjects);
+  }
+
+  /** The real collision: the import made again for a VM of the same target name. */
+  @Test
+  void anImportCreatedAgainForTheSameVmNameReportsTheVmItDidNotMakeAndTakesNothing()
+      throws Exception {
+    TargetVm first =
+        TestVms.webServer(recreateImport("imp"), "web", Optional.of("harvester-longhorn"));
+    importToRunning(first);
+    target.discard(first.importRef());
+    Map<String, String> firstObjects = objectsInNamespace();
+    List<String> firstClaims =
+        claimsOf(
+            client.genericKubernetesResources(KubeCalls.VMS).inNamespace(NS).withName("web").get());
+    TargetVm second =
+        TestVms.webServer(recreateImport("imp"), "web", Optional.of("harvester-longhorn"));
+
+    assertThat(target.preflight(second))
+        .singleElement()
+        .satisfies(
+            i -> {
+              assertThat(i.code()).isEqualTo(ErrorCode.CONFLICT);
+              assertThat(i.message()).contains("VirtualMachine " + NS + "/web").contains("vms/imp");
+            });
+    // core stops at preflight; a caller that went on anyway gets its own images and a conflict
+    List<PublishedImage> published = publishAll(second);
+    assertThat(published)
+        .extracting(i -> "VirtualMachineImage/" + i.imageName())
+        .doesNotContainAnyElementsOf(firstObjects.keySet());
+    for (PublishedImage image : published) {
+      assertThat(awaitImage(second, image)).isEqualTo(TargetStatus.ready());
+    }
+    assertThatThrownBy(() -> target.createVm(second, published))
+        .isInstanceOfSatisfying(
+            VmImportException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT);
+              assertThat(e.retryable()).isFalse();
+            })
+        .hasMessageContaining("VirtualMachine " + NS + "/web");
+    assertThat(
+            claimsOf(
+                client
+                    .genericKubernetesResources(KubeCalls.VMS)
+                    .inNamespace(NS)
+                    .withName("web")
+                    .get()))
+        .as("the first import's VM keeps its volumes")
+        .isEqualTo(firstClaims);
+
+    target.discard(second.importRef());
+    assertThat(objectsInNamespace()).isEqualTo(firstObjects);
+  }
+
+  /**
+   * Images and their volumes are named by the importer ({@code <vm>-<disk>-<attempt>}): a name held
+   * by something this import did not make (here objects of an earlier version, labelled by name
+   * only) is passed over, neither adopted nor deleted.
+   */
+  @Test
+  void anImageNameHeldByAnObjectTheImportDidNotMakeIsPassedOver() throws Exception {
+    TargetVm vm = TestVms.webServer(NS, "import-old", Optional.of("harvester-longhorn"));
+    String taken = vm.name() + "-disk-0-1";
+    Map<String, String> oldLabels = Map.of("vmimport.io/import", "import-old");
+    client
+        .genericKubernetesResources(KubeCalls.IMAGES)
+        .inNamespace(NS)
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("harvesterhci.io/v1beta1")
+                .withKind("VirtualMachineImage")
+                .withNewMetadata()
+                .withName(taken)
+                .withNamespace(NS)
+                .withLabels(
+                    Map.of("vmimport.io/import", "import-old", "vmimport.io/disk", "disk-0"))
+                .endMetadata()
+                .withAdditionalProperties(
+                    Map.of(
+                        "spec",
+                        Map.of(
+                            "sourceType", "download",
+                            "url", "http://192.0.2.1/old/disk-0.qcow2",
+                            "displayName", "old"),
+                        "status",
+                        Map.of(
+                            "conditions", List.of(Map.of("type", "Imported", "status", "True")))))
+                .build())
+        .create();
+    client
+        .persistentVolumeClaims()
+        .inNamespace(NS)
+        .resource(
+            new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName(vm.name() + "-disk-1-1")
+                .withNamespace(NS)
+                .withLabels(oldLabels)
+                .endMetadata()
+                .withNewSpec()
+                .withAccessModes("ReadWriteMany")
+                .endSpec()
+                .build())
+        .create();
+    Map<String, String> before = objectsInNamespace();
+
+    List<PublishedImage> published = publishAll(vm);
+
+    assertThat(published)
+        .extracting(PublishedImage::imageName)
+        .containsExactly(vm.name() + "-disk-0-2", vm.name() + "-disk-1-2", vm.name() + "-disk-2-1");
+    for (PublishedImage image : published) {
+      assertThat(awaitImage(vm, image)).isEqualTo(TargetStatus.ready());
+    }
+    assertThat(target.publish(vm, vm.disks().get(0), diskFiles.get("disk-0")))
+        .as("found again by its uid")
+        .isEqualTo(published.get(0));
+    target.createVm(vm, published);
+    assertThat(
+            claimsOf(
+                client
+                    .genericKubernetesResources(KubeCalls.VMS)
+                    .inNamespace(NS)
+                    .withName(vm.name())
+                    .get()))
+        .containsExactlyElementsOf(published.stream().map(PublishedImage::imageName).toList());
+
+    target.discard(vm.importRef());
+    assertThat(objectsInNamespace()).isEqualTo(before);
+  }
+
+  /**
+   * The operator discards an import when it is deleted, in any phase (scratch may be left in any):
+   * the disks of a finished import stay even when the user has deleted its VM first.
+   */
+  @Test
+  void discardKeepsTheDisksOfAFinishedImportAlsoAfterItsVmWasDeleted() throws Exception {
+    TargetVm vm = TestVms.webServer(NS, "import-done", Optional.of("harvester-longhorn"));
+    importToRunning(vm);
+    client.genericKubernetesResources(KubeCalls.VMS).inNamespace(NS).withName(vm.name()).delete();
+    Map<String, String> disks = objectsInNamespace();
+    assertThat(disks).containsKey("PersistentVolumeClaim/" + vm.name() + "-disk-0-1");
+
+    target.discard(vm.importRef());
+
+    assertThat(objectsInNamespace()).isEqualTo(disks);
+  }
+
+  /** Deletes the VirtualMachineImport of that name if any and creates it: a new uid. */
+  private ImportRef recreateImport(String name) throws InterruptedException {
+    client.genericKubernetesResources(KubeCalls.IMPORTS).inNamespace(NS).withName(name).delete();
+    await(
+        "the import " + name + " is gone",
+        () ->
+            client
+                    .genericKubernetesResources(KubeCalls.IMPORTS)
+                    .inNamespace(NS)
+                    .withName(name)
+                    .get()
+                == null);
+    return new ImportRef(NS, name, createImport(name));
+  }
+
+  /** Plays core from the converted disks to the running VM. */
+  private void importToRunning(TargetVm vm) throws Exception {
+    assertThat(target.preflight(vm)).isEmpty();
+    List<PublishedImage> published = publishAll(vm);
+    for (PublishedImage image : published) {
+      assertThat(awaitImage(vm, image)).isEqualTo(TargetStatus.ready());
+    }
+    target.createVm(vm, published);
+    markRunning(vm);
+    assertThat(target.vmStatus(vm)).isEqualTo(TargetStatus.ready());
+  }
+
+  /** Images, PVCs and VMs of the namespace: "kind/name" to uid. */
+  private Map<String, String> objectsInNamespace() {
+    Map<String, String> objects = new java.util.TreeMap<>();
+    for (var context : List.of(KubeCalls.IMAGES, KubeCalls.VMS)) {
+      for (GenericKubernetesResource object :
+          client.genericKubernetesResources(context).inNamespace(NS).list().getItems()) {
+        objects.put(
+            context.getKind() + "/" + object.getMetadata().getName(),
+            object.getMetadata().getUid());
+      }
+    }
+    for (PersistentVolumeClaim claim :
+        client.persistentVolumeClaims().inNamespace(NS).list().getItems()) {
+      objects.put(
+          "PersistentVolumeClaim/" + claim.getMetadata().getName(), claim.getMetadata().getUid());
+    }
+    return objects;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> claimsOf(GenericKubernetesResource machine) {
+    Map<String, Object> spec = (Map<String, Object>) machine.getAdditionalProperties().get("spec");
+    Map<String, Object> template = (Map<String, Object>) spec.get("template");
+    Map<String, Object> templateSpec = (Map<String, Object>) template.get("spec");
+    List<Map<String, Object>> volumes = (List<Map<String, Object>>) templateSpec.get("volumes");
+    return volumes.stream()
+        .map(v -> (String) ((Map<String, Object>) v.get("persistentVolumeClaim")).get("claimName"))
+        .toList();
+  }
+
+  private static void await(String what, java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(DEADLINE);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("not within " + DEADLINE + ": " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private void createForeignVm(String name, Map<String, String> labels) {
+    client
+        .genericKubernetesResources(KubeCalls.VMS)
+        .inNamespace(NS)
+        .resource(
+            new GenericKubernetesResourceBuilder()
+                .withApiVersion("kubevirt.io/v1")
+                .withKind("VirtualMachine")
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .withLabels(labels)
+                .endMetadata()
+                .withAdditionalProperties(
+                    Map.of(
+                        "spec",
+                        Map.of(
+                            "template",
+                            Map.of("spec", Map.of("domain", Map.of("devices", Map.of()))))))
+                .build())
+        .create();
   }
 }

@@ -10,6 +10,7 @@ import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetVm;
 import io.vmimport.target.harvester.internal.ImageRenderer;
 import io.vmimport.target.harvester.internal.ImageRenderer.ImageStorage;
+import io.vmimport.target.harvester.internal.ImportOwnership;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,6 +52,7 @@ class ImageRendererTest {
     assertThat(image.getMetadata().getLabels())
         .containsEntry("migration.harvesterhci.io/imported", "true")
         .containsEntry("vmimport.io/import", "import-web")
+        .containsEntry("vmimport.io/import-uid", "uid-import-web")
         .containsEntry("vmimport.io/disk", "disk-0");
     assertThat(image.getMetadata().getOwnerReferences())
         .singleElement()
@@ -111,7 +113,7 @@ class ImageRendererTest {
 
     String label = image.getMetadata().getLabels().get("vmimport.io/import");
     assertThat(label).hasSizeLessThanOrEqualTo(63).isNotEqualTo(importName);
-    assertThat(ImageRenderer.importSelector(longImport.importRef()))
+    assertThat(ImportOwnership.labels(longImport.importRef()))
         .containsEntry("vmimport.io/import", label);
     Crds.assertValid(Crds.IMAGES, image);
   }

@@ -26,6 +26,15 @@ final class TestVms {
    * on the pod network), disks on sata/scsi/virtio in boot order.
    */
   static TargetVm webServer(String namespace, String importName, Optional<String> storageClass) {
+    return webServer(
+        new ImportRef(namespace, importName, "uid-" + importName),
+        "web-server-01-production-frankfurt",
+        storageClass);
+  }
+
+  /** The same VM for the import {@code ref}, named {@code vmName} in the target. */
+  static TargetVm webServer(ImportRef ref, String vmName, Optional<String> storageClass) {
+    String namespace = ref.namespace();
     List<TargetDisk> disks =
         List.of(
             new TargetDisk(
@@ -55,8 +64,8 @@ final class TestVms {
                 NicModel.RTL8139,
                 NetworkAttachment.POD));
     return new TargetVm(
-        new ImportRef(namespace, importName, "uid-" + importName),
-        "web-server-01-production-frankfurt",
+        ref,
+        vmName,
         LONG_SOURCE_NAME,
         Optional.of("Customer portal front end\nowner: web team"),
         new TargetCpu(2, 4, 1),

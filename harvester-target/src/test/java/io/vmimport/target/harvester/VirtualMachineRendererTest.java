@@ -140,6 +140,8 @@ class VirtualMachineRendererTest {
     assertThat(vm.at("/metadata/labels/migration.harvesterhci.io~1imported").asText())
         .isEqualTo("true");
     assertThat(vm.at("/metadata/labels/vmimport.io~1import").asText()).isEqualTo("import-web");
+    assertThat(vm.at("/metadata/labels/vmimport.io~1import-uid").asText())
+        .isEqualTo("uid-import-web");
     assertThat(vm.at("/spec/template/metadata/labels/harvesterhci.io~1vmName").asText())
         .isEqualTo("web-server-01-production-frankfurt");
     assertThat(vm.at("/metadata/annotations/field.cattle.io~1description").asText())

@@ -282,18 +282,17 @@ public final class ImportReconciler
       // the run's own cleanup (source, scratch, Harvester objects) finishes before the finalizer
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofMillis(500));
     }
-    // a run of this process that ended knows its phase better than a status not yet written
-    ImportStatusWriter finished = unsettled.remove(uid);
-    ImportPhase phase = finished != null ? finished.phase() : phaseOf(vmi);
-    if (phase != ImportPhase.VM_RUNNING && phase != ImportPhase.NEW) {
-      // not running here (e.g. this process restarted): remove what an earlier run left
-      try {
-        forgetInvalidCheckpoint(vmi);
-        discard(vmi);
-      } catch (VmImportException e) {
-        log.warn("{}: cleaning up after delete failed: {}", ImportSpecs.ref(vmi), e.getMessage());
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
-      }
+    // a run of this process that ended has no status left to write once its import is deleted
+    unsettled.remove(uid);
+    // not running here (finished, or this process restarted): remove what an earlier run left, in
+    // any phase. Scratch files may remain from a run that died, whatever phase it had reached; the
+    // target keeps what a finished import made and only ever removes objects with its uid.
+    try {
+      forgetInvalidCheckpoint(vmi);
+      discard(vmi);
+    } catch (VmImportException e) {
+      log.warn("{}: cleaning up after delete failed: {}", ImportSpecs.ref(vmi), e.getMessage());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
     }
     metrics.observe(uid, null);
     return DeleteControl.defaultDelete();

@@ -9,8 +9,20 @@ public final class HarvesterKeys {
   public static final String VM_NAME_LABEL = "harvesterhci.io/vmName";
   public static final String DESCRIPTION_ANNOTATION = "field.cattle.io/description";
 
-  /** Our additions (COMPAT.md: new labels, never renamed ones): find objects of one import. */
+  /**
+   * Our additions (COMPAT.md: new labels, never renamed ones). The import's name, for people and
+   * tools looking for an import's objects; not proof of anything, as a name comes back.
+   */
   public static final String IMPORT_LABEL = "vmimport.io/import";
+
+  /**
+   * The import's uid: what the target selects, adopts and deletes by. An import deleted and created
+   * again under the same name has another uid, so it never takes the first one's objects.
+   */
+  public static final String IMPORT_UID_LABEL = "vmimport.io/import-uid";
+
+  /** Set on what an import made once its VM ran: kept when the import is deleted. */
+  public static final String COMPLETED_ANNOTATION = "vmimport.io/completed";
 
   public static final String DISK_LABEL = "vmimport.io/disk";
   public static final String ATTEMPT_LABEL = "vmimport.io/attempt";

@@ -44,11 +44,6 @@ public final class ImageRenderer {
     return vm.sourceName() + "-" + disk.source().name();
   }
 
-  /** Labels that find every object of one import (equality selectors only). */
-  public static Map<String, String> importSelector(ImportRef ref) {
-    return Map.of(IMPORT_LABEL, KubeNames.labelValue(ref.name()));
-  }
-
   public static GenericKubernetesResource image(
       TargetVm vm,
       TargetDisk disk,
@@ -60,7 +55,7 @@ public final class ImageRenderer {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(IMPORTED_LABEL, "true");
     labels.put(IMAGE_DISPLAY_NAME_LABEL, KubeNames.labelValue(displayName));
-    labels.putAll(importSelector(vm.importRef()));
+    labels.putAll(ImportOwnership.labels(vm.importRef()));
     labels.put(DISK_LABEL, disk.name());
     labels.put(ATTEMPT_LABEL, Integer.toString(attempt));
     Map<String, String> annotations = new LinkedHashMap<>();

@@ -125,7 +125,7 @@ public final class VirtualMachineRenderer {
 
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(IMPORTED_LABEL, "true");
-    labels.putAll(ImageRenderer.importSelector(vm.importRef()));
+    labels.putAll(ImportOwnership.labels(vm.importRef()));
     Map<String, String> annotations = new LinkedHashMap<>();
     vm.description()
         .filter(d -> !d.isBlank())
