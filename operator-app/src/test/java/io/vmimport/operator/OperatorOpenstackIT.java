@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -159,7 +160,11 @@ class OperatorOpenstackIT {
 
   private void applySource() {
     SourceSpec admin = LocalOpenstackCloud.admin();
-    cluster.applySecret("devstack-credentials", admin.credentials().data());
+    Map<String, String> secret = new HashMap<>(admin.credentials().data());
+    // the local cloud's catalog is plain HTTP; upstream's OpenstackSource schema has no field for
+    // the opt-in, so the operator takes it from the Secret
+    secret.put("insecure_plain_http", "true");
+    cluster.applySecret("devstack-credentials", secret);
     OpenstackSource source = new OpenstackSource();
     source.setMetadata(new ObjectMetaBuilder().withName("devstack").withNamespace(NS).build());
     OpenstackSourceSpec spec = new OpenstackSourceSpec();

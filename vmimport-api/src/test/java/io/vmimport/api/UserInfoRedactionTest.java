@@ -2,7 +2,10 @@ package io.vmimport.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vmimport.api.model.Credentials;
+import io.vmimport.api.model.SourceSpec;
 import java.net.URI;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class UserInfoRedactionTest {
@@ -39,5 +42,21 @@ class UserInfoRedactionTest {
         .isEqualTo(URI.create("https://host:5001/v3?x=1"));
     URI plain = URI.create("https://host/v3");
     assertThat(UserInfoRedaction.strip(plain)).isSameAs(plain);
+  }
+
+  @Test
+  void aSourceSpecShowsNeitherTheEndpointsPasswordNorTheSecretsValues() {
+    SourceSpec spec =
+        new SourceSpec(
+            "openstack",
+            "ns",
+            "cloud",
+            Map.of("endpoint", "https://u:S3cretPw@keystone:5000/v3", "region", "RegionOne"),
+            new Credentials("ns/creds", Map.of("password", "Other-Secret-9")));
+
+    assertThat(spec.toString())
+        .doesNotContain("S3cretPw")
+        .doesNotContain("Other-Secret-9")
+        .contains("https://***@keystone:5000/v3");
   }
 }

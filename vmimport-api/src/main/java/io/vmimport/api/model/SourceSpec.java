@@ -3,9 +3,11 @@ package io.vmimport.api.model;
 import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A source object (VmwareSource, OpenstackSource, OvaSource, or a third party's) in neutral form.
@@ -42,5 +44,23 @@ public record SourceSpec(
                 new VmImportException(
                     ErrorCode.INVALID_SPEC,
                     "source " + namespace + "/" + name + ": spec." + field + " is required"));
+  }
+
+  /** Settings with the user information of URLs masked; credentials show their key names only. */
+  @Override
+  public String toString() {
+    Map<String, String> shown = new TreeMap<>();
+    settings.forEach((key, value) -> shown.put(key, UserInfoRedaction.redact(value)));
+    return "SourceSpec["
+        + kind
+        + " "
+        + namespace
+        + "/"
+        + name
+        + ", settings="
+        + shown
+        + ", "
+        + credentials
+        + "]";
   }
 }

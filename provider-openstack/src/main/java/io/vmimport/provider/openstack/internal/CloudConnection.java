@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.source.HttpDownload;
 import java.io.ByteArrayInputStream;
@@ -22,6 +23,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -104,10 +106,7 @@ public final class CloudConnection {
    * source opted in; then it is logged here and reported by {@link #plainHttpEndpoints()}.
    */
   private void checkCatalogTransport() {
-    List<String> plain = new java.util.ArrayList<>();
-    if (settings.plainHttpKeystone()) {
-      plain.add("Keystone " + settings.endpoint());
-    }
+    List<String> plain = new ArrayList<>();
     for (Service service : token.getCatalog()) {
       if (!USED_SERVICE_TYPES.contains(service.getType())) {
         continue;
@@ -118,16 +117,11 @@ public final class CloudConnection {
             && endpoint.getUrl() != null
             && "http".equalsIgnoreCase(endpoint.getUrl().getProtocol())) {
           plain.add(
-              service.getType()
-                  + " "
-                  + io.vmimport.api.UserInfoRedaction.redact(endpoint.getUrl().toString()));
+              service.getType() + " " + UserInfoRedaction.redact(endpoint.getUrl().toString()));
         }
       }
     }
-    if (plain.isEmpty()) {
-      return;
-    }
-    if (!settings.insecurePlainHttp()) {
+    if (!plain.isEmpty() && !settings.insecurePlainHttp()) {
       throw new VmImportException(
           ErrorCode.INVALID_SPEC,
           "source "
@@ -140,15 +134,20 @@ public final class CloudConnection {
               + " publish https endpoints, or accept the risk with "
               + OpenstackSettings.OPT_IN_TEXT);
     }
-    if (!settings.plainHttpKeystone() || plain.size() > 1) {
+    if (!plain.isEmpty()) {
       LOG.warn(
-          "source {}: calling plain HTTP endpoints {} ({}: \"true\"): the token crosses the"
-              + " network unencrypted",
+          "source {}: calling plain HTTP endpoints {} of the catalog ({}: \"true\"): the token"
+              + " crosses the network unencrypted",
           settings.source(),
           plain,
           OpenstackSettings.INSECURE_PLAIN_HTTP_SETTING);
     }
-    plainHttpEndpoints = List.copyOf(plain);
+    List<String> all = new ArrayList<>();
+    if (settings.plainHttpKeystone()) {
+      all.add("Keystone " + settings.endpoint());
+    }
+    all.addAll(plain);
+    plainHttpEndpoints = List.copyOf(all);
   }
 
   /**
