@@ -72,7 +72,10 @@ class OpenstackSafetyIT {
                 assertThat(left.toString()).contains(volumeId).contains("vmimport_import_uid");
               });
     } finally {
-      openstack("volume", "delete", volumeId);
+      // only if it is still there, so that a failure above is the one reported
+      if (ownerMarkOf(new SourceArtifact("volume", volumeId)) != null) {
+        openstack("volume", "delete", volumeId);
+      }
     }
   }
 
