@@ -9,6 +9,7 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceRef;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -100,7 +101,8 @@ public final class BenchImport {
     Files.createDirectories(outDir);
     try (SourceSession session = ProviderRegistry.load().forKind("vmware").open(spec)) {
       SourceVm vm = session.inventory().describe(VmLocator.of(vmName));
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export =
+          session.exporter().begin(vm, new ArtifactOwner("bench-" + vm.id(), "bench/" + vmName));
       boolean done = false;
       try {
         for (SourceDisk disk : vm.disks()) {

@@ -205,7 +205,7 @@ public final class TestDiskProvider implements SourceProvider {
 
     @Override
     public DiskExporter exporter() {
-      return vm -> {
+      return (vm, owner) -> {
         Path lease = folder.resolve(LEASE);
         try {
           Files.writeString(lease, vm.name());

@@ -146,9 +146,19 @@ public final class ImportEngine implements AutoCloseable {
    *     checkpoint keeps them for another try), or the target could not remove its objects
    */
   public void discard(ImportRef ref, SourceSpec source, ImportTarget target) {
+    discard(ref, source, target, ImportListener.NONE);
+  }
+
+  /**
+   * As {@link #discard(ImportRef, SourceSpec, ImportTarget)}, telling {@code listener} of every
+   * artifact the checkpoint lists that the source left in place because it is not this import's (it
+   * does not carry the import's uid): a {@link ImportListener#warning} naming it.
+   */
+  public void discard(
+      ImportRef ref, SourceSpec source, ImportTarget target, ImportListener listener) {
     if (!ImportRun.leftovers(services, ref).isEmpty()) {
       try (SourceSession session = openSession(source)) {
-        ImportRun.releaseLeftovers(services, ref, session);
+        ImportRun.releaseLeftovers(services, ref, session, listener);
       }
     }
     discard(ref, target);

@@ -746,6 +746,51 @@ class ImportEngineTest {
     assertThat(checkpoints.load(REF)).isEmpty();
   }
 
+  /**
+   * Issue #13, point 5: a checkpoint written by hand that names something on the source the import
+   * never made (here a lease of no import) must not make the next run delete it.
+   */
+  @Test
+  void aCheckpointNamingWhatTheImportDidNotMakeLeavesItOnTheSourceAndWarns() {
+    source.artifacts.add("foreign-volume");
+    source.artifacts.add("other-import-lease");
+    source.owners.put("other-import-lease", "uid-of-another-import");
+    checkpoints.save(
+        REF,
+        Checkpoint.EMPTY.withSourceArtifacts(
+            List.of(
+                new SourceArtifact("lease", "foreign-volume"),
+                new SourceArtifact("lease", "other-import-lease"))));
+
+    ImportResult result = run(spec().build());
+
+    assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
+    assertThat(source.artifacts)
+        .as("what the import did not make stays on the source")
+        .containsExactlyInAnyOrder("foreign-volume", "other-import-lease");
+    assertThat(listener.warnings)
+        .as("warnings")
+        .anyMatch(w -> w.contains("lease foreign-volume") && w.contains("no owner mark"))
+        .anyMatch(
+            w -> w.contains("lease other-import-lease") && w.contains("uid-of-another-import"));
+    assertThat(checkpoints.load(REF)).as("forgotten, not retried forever").isEmpty();
+  }
+
+  @Test
+  void discardLeavesWhatTheImportDidNotMakeAndTellsTheListener() {
+    source.artifacts.add("foreign-volume");
+    checkpoints.save(
+        REF,
+        Checkpoint.EMPTY.withSourceArtifacts(
+            List.of(new SourceArtifact("lease", "foreign-volume"))));
+
+    engine.discard(REF, SOURCE, target, listener);
+
+    assertThat(source.artifacts).containsExactly("foreign-volume");
+    assertThat(listener.warnings).singleElement().asString().contains("lease foreign-volume");
+    assertThat(checkpoints.load(REF)).isEmpty();
+  }
+
   @Test
   void aRerunForAnotherVmWithTheSameDiskKeysExportsThatVmsDisks() throws IOException {
     CheckpointStore retaining = new RetainingStore(new InMemoryCheckpointStore());

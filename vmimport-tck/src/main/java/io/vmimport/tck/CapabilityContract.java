@@ -123,7 +123,7 @@ public abstract class CapabilityContract extends ProviderContract {
 
       ExecutorService pool = Executors.newFixedThreadPool(disks);
       List<DiskFormat> formats = new ArrayList<>();
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
       try {
         // every transfer waits at the barrier with its stream open, so all of them overlap
         CyclicBarrier allOpen = new CyclicBarrier(disks);
@@ -170,7 +170,7 @@ public abstract class CapabilityContract extends ProviderContract {
       throws Exception {
     ExportSession export;
     try {
-      export = session.exporter().begin(vm);
+      export = session.exporter().begin(vm, ExportSteps.OWNER);
     } catch (VmImportException e) {
       return Optional.of(e);
     }

@@ -2,6 +2,7 @@ package io.vmimport.tck;
 
 import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
@@ -11,11 +12,13 @@ import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.UnownedArtifact;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
@@ -31,14 +34,17 @@ import org.junit.jupiter.api.io.TempDir;
  * Export: the bytes of every disk of the known VM arrive unchanged, and whatever the export created
  * on the source is gone after {@code complete()}, after {@code abort()} following a failure, and
  * after a cancel that closes the stream from another thread; what an export that never ended left
- * is listed by {@code artifacts()} and removed by the next session's {@code release}. The suite
- * drives the export as core does: powers the VM off if needed, calls {@code prepare} until ready
- * (sleeping what it asks, at most a second at a time), opens each disk and copies it to a file that
- * the fixture verifies.
+ * is listed by {@code artifacts()} and removed by the next session's {@code release}, but only for
+ * the import that made it: a {@code release} for another import, or of something no export made,
+ * leaves it in place and reports it. The suite drives the export as core does: powers the VM off if
+ * needed, calls {@code prepare} until ready (sleeping what it asks, at most a second at a time),
+ * opens each disk and copies it to a file that the fixture verifies.
  */
 public abstract class ExportContract extends ProviderContract {
   /** What the failure and cancel paths read before giving up: enough to have started a transfer. */
   private static final int PARTIAL_READ_BYTES = 64 * 1024;
+
+  private static final String OWNER_TEXT = ExportSteps.OWNER.toString();
 
   @TempDir Path exportDir;
 
@@ -49,7 +55,7 @@ public abstract class ExportContract extends ProviderContract {
       Set<String> before = fixture().sourceArtifacts();
 
       List<ExportedDisk> exported = new ArrayList<>();
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
       try {
         for (SourceDisk disk : vm.disks()) {
           ExportSteps.awaitPrepared(export, disk, timeout());
@@ -80,7 +86,7 @@ public abstract class ExportContract extends ProviderContract {
       SourceVm vm = poweredOffKnownVm(session);
       Set<String> before = fixture().sourceArtifacts();
 
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
       try {
         // one step only: the preparation may still be running on the source when abort() comes
         export.prepare(vm.disks().get(0));
@@ -101,7 +107,7 @@ public abstract class ExportContract extends ProviderContract {
       SourceDisk disk = vm.disks().get(0);
       Set<String> before = fixture().sourceArtifacts();
 
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
       try {
         ExportSteps.awaitPrepared(export, disk, timeout());
         try (DiskStream stream = export.open(disk)) {
@@ -127,7 +133,7 @@ public abstract class ExportContract extends ProviderContract {
       Set<String> before = fixture().sourceArtifacts();
 
       ExecutorService readerThread = Executors.newSingleThreadExecutor();
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
       try {
         ExportSteps.awaitPrepared(export, disk, timeout());
         DiskStream stream = export.open(disk);
@@ -168,7 +174,7 @@ public abstract class ExportContract extends ProviderContract {
     try (SourceSession dying = openGoodSource()) {
       SourceVm vm = poweredOffKnownVm(dying);
       before = fixture().sourceArtifacts();
-      ExportSession export = dying.exporter().begin(vm);
+      ExportSession export = dying.exporter().begin(vm, ExportSteps.OWNER);
       for (SourceDisk disk : vm.disks()) {
         ExportSteps.awaitPrepared(export, disk, timeout());
       }
@@ -183,11 +189,77 @@ public abstract class ExportContract extends ProviderContract {
     }
 
     try (SourceSession next = openGoodSource()) {
-      next.exporter().release(leftovers);
+      next.exporter().release(leftovers, ExportSteps.OWNER);
       ExportSteps.awaitArtifacts(fixture(), before, "release() in the next session");
       // a second process may die too: what is gone already counts as released
-      next.exporter().release(leftovers);
-      next.exporter().release(List.of());
+      next.exporter().release(leftovers, ExportSteps.OWNER);
+      next.exporter().release(List.of(), ExportSteps.OWNER);
+    }
+  }
+
+  /**
+   * Issue #13, point 5: the leftovers {@code release} gets come from a checkpoint, which a user can
+   * write. What another import's export made must stay on the source when this import asks to
+   * release it, and be reported as not this import's; its own import can still release it.
+   */
+  @Test
+  void releaseLeavesWhatAnotherImportsExportMadeInPlace() {
+    Set<String> before;
+    List<SourceArtifact> leftovers;
+    try (SourceSession dying = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(dying);
+      before = fixture().sourceArtifacts();
+      ExportSession export = dying.exporter().begin(vm, ExportSteps.OWNER);
+      for (SourceDisk disk : vm.disks()) {
+        ExportSteps.awaitPrepared(export, disk, timeout());
+      }
+      leftovers = export.artifacts();
+    }
+    // what outlived the dying session (a lease may end with it; a volume does not)
+    Set<String> outlived = new TreeSet<>(fixture().sourceArtifacts());
+    outlived.removeAll(before);
+
+    try (SourceSession next = openGoodSource()) {
+      List<UnownedArtifact> unowned = next.exporter().release(leftovers, ExportSteps.OTHER_OWNER);
+
+      assertThat(fixture().sourceArtifacts())
+          .as("artifacts on the source after another import released what %s made", OWNER_TEXT)
+          .containsAll(outlived);
+      if (!outlived.isEmpty()) {
+        assertThat(unowned)
+            .as("what release() reports as not the asking import's (%s remain)", outlived)
+            .isNotEmpty();
+        assertThat(unowned.stream().map(UnownedArtifact::artifact).toList())
+            .as("reported artifacts are among those asked about")
+            .isSubsetOf(leftovers);
+      }
+
+      next.exporter().release(leftovers, ExportSteps.OWNER);
+      ExportSteps.awaitArtifacts(fixture(), before, "release() by the import that made them");
+    }
+  }
+
+  /**
+   * A checkpoint naming something no export made (the fixture's {@link
+   * ProviderFixture#foreignArtifact()}, e.g. a volume created by hand): release leaves it in place
+   * and reports it.
+   */
+  @Test
+  void releaseLeavesAForeignArtifactInPlaceAndReportsIt() {
+    Optional<SourceArtifact> foreign = fixture().foreignArtifact();
+    assumeTrue(
+        foreign.isPresent(), "the fixture has no foreign artifact: its exports leave nothing");
+    Set<String> before = fixture().sourceArtifacts();
+    try (SourceSession session = openGoodSource()) {
+      List<UnownedArtifact> unowned =
+          session.exporter().release(List.of(foreign.get()), ExportSteps.OWNER);
+
+      assertThat(fixture().sourceArtifacts())
+          .as("artifacts on the source after releasing %s", foreign.get())
+          .isEqualTo(before);
+      assertThat(unowned.stream().map(UnownedArtifact::artifact).toList())
+          .as("what release() reports as not the asking import's")
+          .containsExactly(foreign.get());
     }
   }
 

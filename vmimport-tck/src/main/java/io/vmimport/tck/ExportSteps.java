@@ -3,6 +3,7 @@ package io.vmimport.tck;
 import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
@@ -86,6 +87,14 @@ final class ExportSteps {
    * Aborts an export that failed with {@code failure}; a failing abort is attached to it as
    * suppressed, so the first cause stays the reported one.
    */
+  /** The import the suites export for. */
+  static final ArtifactOwner OWNER =
+      new ArtifactOwner("0f3e7a52-tck0-4c6b-9a51-000000000001", "tck/export");
+
+  /** Another import of the same source: what it made is not {@link #OWNER}'s. */
+  static final ArtifactOwner OTHER_OWNER =
+      new ArtifactOwner("0f3e7a52-tck0-4c6b-9a51-000000000002", "tck/other-import");
+
   static void abortAfter(ExportSession export, Throwable failure) {
     try {
       export.abort();

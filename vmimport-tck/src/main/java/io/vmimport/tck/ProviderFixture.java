@@ -3,7 +3,9 @@ package io.vmimport.tck;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.VmLocator;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -63,6 +65,16 @@ public interface ProviderFixture {
   SourceSpec unreachableSource();
 
   /**
+   * The good source with its endpoint replaced by {@code plainHttpEndpoint}, an {@code http://} URL
+   * of a loopback listener the validation suite runs, e.g. {@code http://127.0.0.1:40123/}: append
+   * the path your endpoints have ({@code /sdk}, {@code /v3}). Without any opt-in setting for plain
+   * HTTP: the suite checks that the provider flags the source (refuses it with {@code
+   * INVALID_SPEC}, or reports an {@code ERROR} issue) and that no credential reaches the listener.
+   * Empty for a provider whose sources carry no credentials (a local folder): say so in a comment.
+   */
+  Optional<SourceSpec> plainHttpSource(URI plainHttpEndpoint);
+
+  /**
    * A VM on {@link #goodSource()} with at least one disk whose content {@link #verifyExport} knows.
    */
   VmLocator knownVm();
@@ -99,6 +111,19 @@ public interface ProviderFixture {
    * Artifacts that are being deleted asynchronously may be included until gone: the suite polls.
    */
   Set<String> sourceArtifacts();
+
+  /**
+   * Something on {@link #goodSource()} that looks like what an export makes (the same kind) but
+   * that no export of this provider made: a volume created by hand, a lease of another tool. The
+   * export suite hands it to {@code release} as if a checkpoint listed it and checks that it is
+   * left in place and reported. It must exist for the duration of the test; where {@link
+   * #sourceArtifacts()} lists it, the suite also sees it stay. Empty for a provider whose exports
+   * leave nothing on the source (vSphere's leases end with their session); the suite then skips
+   * that test.
+   */
+  default Optional<SourceArtifact> foreignArtifact() {
+    return Optional.empty();
+  }
 
   /**
    * The credential values that must never appear in messages. By default the values of keys whose

@@ -13,6 +13,7 @@ import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
+import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * unreachable source must make {@code open()} or {@code checkSource()} throw {@link
  * ErrorCode#SOURCE_UNAVAILABLE}, retryable: only an exception carries the retryable flag core acts
  * on, and {@link io.vmimport.api.source.SourceValidator} throws when the check cannot run. No
- * message may contain a credential value (see {@link ProviderFixture#secrets}).
+ * message may contain a credential value (see {@link ProviderFixture#secrets}), and a plain {@code
+ * http://} endpoint that would carry credentials in clear is flagged.
  */
 public abstract class ValidationContract extends ProviderContract {
   private static final String API_VERSION = "migration.harvesterhci.io/v1beta1";
@@ -99,6 +101,55 @@ public abstract class ValidationContract extends ProviderContract {
     SecretScan.assertNoSecretIn(failure, SecretScan.checkable(fixture().secrets(unreachable)));
     assertThat(failure.code()).as("code of %s", failure).isEqualTo(ErrorCode.SOURCE_UNAVAILABLE);
     assertThat(failure.retryable()).as("retryable() of %s", failure).isTrue();
+  }
+
+  /**
+   * Issue #13, point 7: a source whose endpoint is plain {@code http://} would send its credentials
+   * in clear. Without an explicit opt-in the provider must flag it (refuse it with {@code
+   * INVALID_SPEC}, or report an {@code ERROR} issue), and none of the credentials may reach the
+   * endpoint: the suite runs a loopback listener there and looks at what it received.
+   */
+  @Test
+  void plainTextCredentialsAreFlagged() throws IOException {
+    try (PlainHttpListener listener = PlainHttpListener.start()) {
+      Optional<SourceSpec> plain = fixture().plainHttpSource(listener.endpoint());
+      assumeTrue(plain.isPresent(), "the fixture says its sources carry no credentials");
+      Set<String> secrets = fixture().secrets(plain.get());
+      assertThat(secrets)
+          .as(
+              "fixture: the plain-HTTP source needs a secret of at least %d characters to check"
+                  + " that none reaches the listener",
+              SecretScan.MIN_CHECKABLE_LENGTH)
+          .isNotEmpty()
+          .allMatch(secret -> secret.length() >= SecretScan.MIN_CHECKABLE_LENGTH);
+
+      CheckOutcome outcome =
+          assertTimeoutPreemptively(fixture().timeout(), () -> openAndCheck(plain.get()));
+
+      String received = listener.received();
+      for (String secret : secrets) {
+        if (received.contains(secret)) {
+          throw new AssertionError(
+              "a credential ("
+                  + secret.length()
+                  + " characters) was sent in clear to "
+                  + listener.endpoint());
+        }
+      }
+      if (outcome.failure().isPresent()) {
+        VmImportException failure = outcome.failure().get();
+        SecretScan.assertNoSecretIn(failure, secrets);
+        assertThat(failure.code())
+            .as("code of %s (the user must change the spec)", failure)
+            .isEqualTo(ErrorCode.INVALID_SPEC);
+        assertThat(failure.retryable()).as("retryable() of %s", failure).isFalse();
+      } else {
+        SecretScan.assertNoSecretIn(outcome.issues(), secrets);
+        assertThat(outcome.issues())
+            .as("open() and checkSource() accepted a plain-HTTP endpoint; issues")
+            .anyMatch(ValidationIssue::isError);
+      }
+    }
   }
 
   @Test

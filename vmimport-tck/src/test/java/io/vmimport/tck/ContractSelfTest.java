@@ -88,13 +88,29 @@ class ContractSelfTest {
   @Test
   void artifactsAnExportDoesNotReportFailExport() {
     assertThat(failedTests(run(ForgetfulExport.class)))
-        .containsExactly("whatADeadExportLeftIsReleasedByTheNextSession()");
+        .containsExactlyInAnyOrder(
+            "whatADeadExportLeftIsReleasedByTheNextSession()",
+            "releaseLeavesWhatAnotherImportsExportMadeInPlace()");
   }
 
   @Test
   void releaseFailingOnWhatIsGoneFailsExport() {
     assertThat(failedTests(run(ReleaseFailsWhenGoneExport.class)))
         .containsExactly("whatADeadExportLeftIsReleasedByTheNextSession()");
+  }
+
+  @Test
+  void releasingWhatIsNotTheImportsFailsExport() {
+    assertThat(failedTests(run(ReleasesAnyOwnersExport.class)))
+        .containsExactlyInAnyOrder(
+            "releaseLeavesWhatAnotherImportsExportMadeInPlace()",
+            "releaseLeavesAForeignArtifactInPlaceAndReportsIt()");
+  }
+
+  @Test
+  void credentialsSentInClearFailValidation() {
+    assertThat(failedTests(run(SendsInClearValidation.class)))
+        .containsExactly("plainTextCredentialsAreFlagged()");
   }
 
   @Test
@@ -215,6 +231,20 @@ class ContractSelfTest {
     @Override
     protected ProviderFixture createFixture() {
       return new FakeFixture("fake-release-fails-when-gone");
+    }
+  }
+
+  static class ReleasesAnyOwnersExport extends ExportContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-releases-any-owners");
+    }
+  }
+
+  static class SendsInClearValidation extends ValidationContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-sends-in-clear");
     }
   }
 

@@ -7,7 +7,9 @@ import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.VmLocator;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -66,6 +68,19 @@ final class FakeFixture implements ProviderFixture {
   @Override
   public SourceSpec unreachableSource() {
     return spec(Map.of("source", source.name, "unreachable", "true"), PASSWORD);
+  }
+
+  @Override
+  public Optional<SourceSpec> plainHttpSource(URI plainHttpEndpoint) {
+    return Optional.of(
+        spec(Map.of("source", source.name, "endpoint", plainHttpEndpoint.toString()), PASSWORD));
+  }
+
+  @Override
+  public Optional<SourceArtifact> foreignArtifact() {
+    // a lease some other tool took: no owner mark
+    source.artifacts.add("lease:made-by-hand");
+    return Optional.of(new SourceArtifact("lease", "made-by-hand"));
   }
 
   @Override

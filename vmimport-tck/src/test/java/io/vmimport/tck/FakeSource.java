@@ -20,6 +20,9 @@ final class FakeSource {
   final Map<String, FakeVm> vms;
   final Set<String> artifacts = ConcurrentHashMap.newKeySet();
 
+  /** The import uid each artifact is marked with; absent: no mark (made by hand). */
+  final Map<String, String> owners = new ConcurrentHashMap<>();
+
   private FakeSource(String name, String password, Map<String, FakeVm> vms) {
     this.name = requireNonNull(name, "name is null");
     this.password = requireNonNull(password, "password is null");

@@ -13,6 +13,7 @@ import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
@@ -22,12 +23,17 @@ import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
+import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmInventory;
 import io.vmimport.api.source.VmLocator;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,7 +59,9 @@ abstract class FakeSourceProvider implements SourceProvider {
     IGNORES_CLOSE,
     CLAIMS_GUEST_SHUTDOWN,
     FORGETS_ARTIFACTS,
-    RELEASE_FAILS_WHEN_GONE
+    RELEASE_FAILS_WHEN_GONE,
+    RELEASES_ANY_OWNERS,
+    SENDS_CREDENTIALS_IN_CLEAR
   }
 
   private static final AtomicLong KEY_GENERATION = new AtomicLong();
@@ -126,6 +134,18 @@ abstract class FakeSourceProvider implements SourceProvider {
     }
   }
 
+  public static final class ReleasesAnyOwners extends FakeSourceProvider {
+    public ReleasesAnyOwners() {
+      super("fake-releases-any-owners", Flaw.RELEASES_ANY_OWNERS);
+    }
+  }
+
+  public static final class SendsCredentialsInClear extends FakeSourceProvider {
+    public SendsCredentialsInClear() {
+      super("fake-sends-in-clear", Flaw.SENDS_CREDENTIALS_IN_CLEAR);
+    }
+  }
+
   /** Registered twice in the services file: discovery must notice. */
   public static final class Twin extends FakeSourceProvider {
     public Twin() {
@@ -160,6 +180,14 @@ abstract class FakeSourceProvider implements SourceProvider {
     }
     FakeSource source = FakeSource.named(spec.requireSetting("source"));
     String password = spec.credentials().get("password").orElse("");
+    Optional<String> endpoint = spec.setting("endpoint");
+    if (endpoint.isPresent() && endpoint.get().startsWith("http://")) {
+      if (flaw != Flaw.SENDS_CREDENTIALS_IN_CLEAR) {
+        throw new VmImportException(
+            ErrorCode.INVALID_SPEC, "spec.endpoint: http:// would send the password in clear");
+      }
+      logInOverPlainHttp(URI.create(endpoint.get()), password);
+    }
     if (!password.equals(source.password)) {
       String message =
           flaw == Flaw.PASSWORD_IN_MESSAGE ? "password " + password + " rejected" : "rejected";
@@ -170,6 +198,23 @@ abstract class FakeSourceProvider implements SourceProvider {
           message);
     }
     return new Session(source);
+  }
+
+  /** What the flawed provider does: posts the password to the endpoint as it is. */
+  private static void logInOverPlainHttp(URI endpoint, String password) {
+    try (Socket socket = new Socket(endpoint.getHost(), endpoint.getPort())) {
+      byte[] body = ("{\"password\":\"" + password + "\"}").getBytes(StandardCharsets.UTF_8);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+      socket.getInputStream().readAllBytes();
+    } catch (IOException e) {
+      throw new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "cannot log in: " + e, e);
+    }
+    throw new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "the endpoint answered 503");
   }
 
   private final class Session
@@ -265,23 +310,33 @@ abstract class FakeSourceProvider implements SourceProvider {
     }
 
     @Override
-    public ExportSession begin(SourceVm vm) {
+    public ExportSession begin(SourceVm vm, ArtifactOwner owner) {
       if (vm(vm.name()).power != PowerState.OFF) {
         throw new VmImportException(ErrorCode.NOT_SUPPORTED, "VM is running");
       }
       String lease = "lease:" + vm.name();
       source.artifacts.add(lease);
+      source.owners.put(lease, owner.uid());
       return new Export(source, vm, lease);
     }
 
     @Override
-    public void release(List<SourceArtifact> leftovers) {
+    public List<UnownedArtifact> release(List<SourceArtifact> leftovers, ArtifactOwner owner) {
+      List<UnownedArtifact> unowned = new ArrayList<>();
       for (SourceArtifact leftover : leftovers) {
-        boolean removed = source.artifacts.remove(leftover.kind() + ":" + leftover.id());
+        String key = leftover.kind() + ":" + leftover.id();
+        if (source.artifacts.contains(key)
+            && !owner.owns(source.owners.get(key))
+            && flaw != Flaw.RELEASES_ANY_OWNERS) {
+          unowned.add(new UnownedArtifact(leftover, "not marked with " + owner.uid()));
+          continue;
+        }
+        boolean removed = source.artifacts.remove(key);
         if (!removed && flaw == Flaw.RELEASE_FAILS_WHEN_GONE) {
           throw new VmImportException(ErrorCode.CLEANUP_FAILED, "no " + leftover);
         }
       }
+      return unowned;
     }
 
     private FakeSource.FakeVm vm(String name) {

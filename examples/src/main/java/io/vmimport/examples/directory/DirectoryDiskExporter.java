@@ -6,15 +6,17 @@ import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.SourceArtifact;
+import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.VmLocator;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,7 @@ final class DirectoryDiskExporter implements DiskExporter {
    *     does not declare {@code EXPORT_POWERED_ON})
    */
   @Override
-  public ExportSession begin(SourceVm vm) {
+  public ExportSession begin(SourceVm vm, ArtifactOwner owner) {
     VmFolder folder = source.folderOf(vm);
     PowerState state = folder.powerState();
     if (state != PowerState.OFF) {
@@ -50,7 +52,8 @@ final class DirectoryDiskExporter implements DiskExporter {
     String token = UUID.randomUUID().toString();
     Path lease = folder.leaseFile();
     try {
-      Files.writeString(lease, token + "\n");
+      // the owner's uid in the lease is what lets release() tell its own leases from others'
+      folder.writeLease(token, owner.uid());
     } catch (IOException e) {
       throw new VmImportException(ErrorCode.SOURCE_UNAVAILABLE, "cannot create " + lease, e);
     }
@@ -64,19 +67,23 @@ final class DirectoryDiskExporter implements DiskExporter {
   }
 
   /**
-   * Removes the leases of exports that never ended because their process died. A lease that is
-   * gone, or that a newer export holds, is left alone; so is a VM folder that no longer exists.
+   * Removes the leases of exports for {@code owner} that never ended because their process died. A
+   * lease that is gone, or that a newer export of the same import holds, is left alone; so is a VM
+   * folder that no longer exists. A lease of another import, or one written by hand (no owner
+   * line), and anything that is not a lease are left in place and returned: the list comes from a
+   * checkpoint, which proves nothing.
    *
-   * @throws VmImportException {@code CLEANUP_FAILED} naming the leases that remain and any artifact
-   *     this provider never made; the others are released all the same
+   * @throws VmImportException {@code CLEANUP_FAILED} naming the owner's leases that remain; the
+   *     others are released all the same
    */
   @Override
-  public void release(List<SourceArtifact> leftovers) {
+  public List<UnownedArtifact> release(List<SourceArtifact> leftovers, ArtifactOwner owner) {
     List<String> remaining = new ArrayList<>();
+    List<UnownedArtifact> unowned = new ArrayList<>();
     for (SourceArtifact leftover : leftovers) {
       int hash = leftover.id().lastIndexOf('#');
       if (!leftover.kind().equals(LEASE_KIND) || hash < 1) {
-        remaining.add("'" + leftover + "' (not an export lease of a directory source)");
+        unowned.add(new UnownedArtifact(leftover, "not an export lease of a directory source"));
         continue;
       }
       VmFolder folder;
@@ -89,6 +96,19 @@ final class DirectoryDiskExporter implements DiskExporter {
         throw e;
       }
       try {
+        Optional<VmFolder.Lease> lease = folder.readLease();
+        if (lease.isEmpty()) {
+          continue;
+        }
+        if (!lease.get().ownerUid().map(owner::owns).orElse(false)) {
+          unowned.add(
+              new UnownedArtifact(
+                  leftover,
+                  lease.get().ownerUid().isEmpty()
+                      ? folder.leaseFile() + " names no import: no export wrote it"
+                      : folder.leaseFile() + " is held by import " + lease.get().ownerUid().get()));
+          continue;
+        }
         if (folder.removeLease(leftover.id().substring(hash + 1))) {
           log.info("removed export lease {} of an export that never ended", folder.leaseFile());
         }
@@ -99,5 +119,6 @@ final class DirectoryDiskExporter implements DiskExporter {
     if (!remaining.isEmpty()) {
       throw new VmImportException(ErrorCode.CLEANUP_FAILED, "could not release " + remaining);
     }
+    return unowned;
   }
 }

@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** The folder of one VM: its definition, power state file, disk files and export lease. */
 record VmFolder(Path dir) {
@@ -41,14 +43,37 @@ record VmFolder(Path dir) {
    * @return whether it removed the lease
    */
   boolean removeLease(String token) throws IOException {
-    String holder;
-    try {
-      holder = Files.readString(leaseFile()).strip();
-    } catch (NoSuchFileException e) {
-      return false;
-    }
-    return holder.equals(token) && Files.deleteIfExists(leaseFile());
+    Optional<Lease> lease = readLease();
+    return lease.isPresent()
+        && lease.get().token().equals(token)
+        && Files.deleteIfExists(leaseFile());
   }
+
+  /** Writes the lease of a new export: its token, then the uid of the import it works for. */
+  void writeLease(String token, String ownerUid) throws IOException {
+    Files.writeString(leaseFile(), token + "\n" + ownerUid + "\n");
+  }
+
+  /** The lease in the folder, if any; a lease without an owner line was not made by an export. */
+  Optional<Lease> readLease() throws IOException {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(leaseFile());
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+    String token = lines.isEmpty() ? "" : lines.get(0).strip();
+    Optional<String> owner =
+        lines.size() < 2 || lines.get(1).isBlank()
+            ? Optional.empty()
+            : Optional.of(lines.get(1).strip());
+    return Optional.of(new Lease(token, owner));
+  }
+
+  /**
+   * @param ownerUid the uid of the import whose export holds the lease
+   */
+  record Lease(String token, Optional<String> ownerUid) {}
 
   /** The {@code id} of {@code vm.json}, or the folder name when it has none. */
   String id() {

@@ -7,11 +7,13 @@ import io.vmimport.api.model.Credentials;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.VmLocator;
 import io.vmimport.tck.DiskAssertions;
 import io.vmimport.tck.ProviderFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,6 +124,26 @@ final class DirectoryFixture implements ProviderFixture {
   @Override
   public Optional<SourceSpec> sourceWithBadCredentials() {
     return Optional.of(source(root, USERNAME, "wrong-password-42"));
+  }
+
+  /**
+   * A directory source carries credentials, but they are compared with a local file and never cross
+   * a network: there is no endpoint that could be plain HTTP.
+   */
+  @Override
+  public Optional<SourceSpec> plainHttpSource(URI plainHttpEndpoint) {
+    return Optional.empty();
+  }
+
+  /** A lease file written by hand into {@code web-02}: no export token of ours, no owner line. */
+  @Override
+  public Optional<SourceArtifact> foreignArtifact() {
+    try {
+      Files.writeString(root.resolve(POWERED_ON_VM).resolve(VmFolder.LEASE_FILE), "by-hand\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Optional.of(new SourceArtifact("export-lease", POWERED_ON_VM + "#by-hand"));
   }
 
   @Override

@@ -17,11 +17,13 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceRef;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
 import java.io.IOException;
@@ -40,6 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the contract suites leave to the provider: its folder layout, vm.json and messages. */
 class DirectorySourceProviderTest {
+  private static final ArtifactOwner OWNER =
+      new ArtifactOwner("9a1b2c3d-0000-4000-8000-directory0001", "default/db-import");
+  private static final ArtifactOwner OTHER_OWNER =
+      new ArtifactOwner("9a1b2c3d-0000-4000-8000-directory0002", "default/other-import");
+
   private final DirectorySourceProvider provider = new DirectorySourceProvider();
 
   @TempDir Path root;
@@ -56,7 +63,7 @@ class DirectorySourceProviderTest {
       SourceVm vm = session.inventory().describe(VmLocator.of(DirectoryFixture.KNOWN_VM));
       session.power().powerOff(vm);
 
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       // without this, the suites' "nothing left on the source" checks could not fail
       assertThat(fixture.sourceArtifacts()).containsExactly("db-01/.export-lease");
       export.complete();
@@ -70,29 +77,45 @@ class DirectorySourceProviderTest {
     try (SourceSession session = provider.open(fixture.goodSource())) {
       SourceVm vm = session.inventory().describe(VmLocator.of(DirectoryFixture.KNOWN_VM));
       session.power().powerOff(vm);
-      List<SourceArtifact> dead = session.exporter().begin(vm).artifacts();
+      List<SourceArtifact> dead = session.exporter().begin(vm, OWNER).artifacts();
       assertThat(dead).hasSize(1);
 
-      ExportSession newer = session.exporter().begin(vm);
-      session.exporter().release(dead);
+      ExportSession newer = session.exporter().begin(vm, OWNER);
+      session.exporter().release(dead, OWNER);
       assertThat(fixture.sourceArtifacts())
           .as("the lease a newer export took over")
           .containsExactly("db-01/.export-lease");
 
-      assertThatThrownBy(
-              () ->
-                  session
-                      .exporter()
-                      .release(
-                          List.of(
-                              new SourceArtifact("snapshot", "snap-1"), newer.artifacts().get(0))))
-          .isInstanceOfSatisfying(
-              VmImportException.class,
-              e -> assertThat(e.code()).isEqualTo(ErrorCode.CLEANUP_FAILED))
-          .hasMessageContaining("'snapshot snap-1' (not an export lease of a directory source)");
+      List<UnownedArtifact> unowned =
+          session
+              .exporter()
+              .release(
+                  List.of(new SourceArtifact("snapshot", "snap-1"), newer.artifacts().get(0)),
+                  OWNER);
+      assertThat(unowned)
+          .singleElement()
+          .hasToString("snapshot snap-1 (not an export lease of a directory source)");
       assertThat(fixture.sourceArtifacts())
           .as("the valid lease is released all the same")
           .isEmpty();
+    }
+  }
+
+  @Test
+  void releaseLeavesTheLeaseOfAnotherImportInPlaceAndNamesIt() {
+    try (SourceSession session = provider.open(fixture.goodSource())) {
+      SourceVm vm = session.inventory().describe(VmLocator.of(DirectoryFixture.KNOWN_VM));
+      session.power().powerOff(vm);
+      List<SourceArtifact> others = session.exporter().begin(vm, OTHER_OWNER).artifacts();
+
+      List<UnownedArtifact> unowned = session.exporter().release(others, OWNER);
+
+      assertThat(fixture.sourceArtifacts()).containsExactly("db-01/.export-lease");
+      assertThat(unowned)
+          .singleElement()
+          .asString()
+          .contains(".export-lease")
+          .contains(OTHER_OWNER.uid());
     }
   }
 
@@ -102,7 +125,7 @@ class DirectorySourceProviderTest {
       SourceVm vm = session.inventory().describe(VmLocator.of(DirectoryFixture.KNOWN_VM));
       session.power().powerOff(vm);
       SourceDisk disk = vm.disks().get(1);
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       try {
         assertThat(export.prepare(disk))
             .isEqualTo(Preparation.pending(Duration.ofMillis(50), "copying"));
@@ -238,7 +261,7 @@ class DirectorySourceProviderTest {
       assertThat(boot.allocatedBytes()).hasValue(512);
       assertThat(vm.disks().get(1).capacityBytes()).isEqualTo(2048 * 512);
 
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       try {
         export.prepare(boot);
         export.prepare(boot);

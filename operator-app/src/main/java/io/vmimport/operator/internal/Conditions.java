@@ -1,5 +1,6 @@
 package io.vmimport.operator.internal;
 
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.operator.crd.Condition;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -26,6 +27,8 @@ final class Conditions {
       String reason,
       String message,
       Instant now) {
+    // every condition message passes here: an endpoint typed with user:password@ stops here too
+    message = UserInfoRedaction.redact(message);
     List<Condition> result = new ArrayList<>(conditions == null ? List.of() : conditions);
     String value = status ? "True" : "False";
     for (int i = 0; i < result.size(); i++) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.vmimport.api.UserInfoRedaction;
 import java.time.Clock;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -30,7 +31,9 @@ public final class Events {
     record(object, "Warning", reason, message);
   }
 
-  private void record(HasMetadata object, String type, String reason, String message) {
+  private void record(HasMetadata object, String type, String reason, String text) {
+    // every event passes here: an endpoint typed with user:password@ is masked whatever made it
+    String message = UserInfoRedaction.redact(text);
     String now = Conditions.time(clock.instant());
     String namespace = object.getMetadata().getNamespace();
     try {

@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.ImportPhase;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.event.ImportListener;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.ImportSpec;
@@ -327,7 +328,17 @@ public final class ImportReconciler
     Optional<SourceSpec> source = resolvableSource(vmi);
     if (source.isPresent()) {
       try {
-        engine.discard(ref, source.get(), target);
+        // what the checkpoint names but the source left as not this import's: a Warning event
+        engine.discard(
+            ref,
+            source.get(),
+            target,
+            new ImportListener() {
+              @Override
+              public void warning(ImportRef warned, String message) {
+                events.warning(vmi, "SourceArtifactNotOwned", message);
+              }
+            });
         return;
       } catch (VmImportException e) {
         if (e.retryable()) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.VmLocator;
 import io.vmimport.tck.DiskAssertions;
 import io.vmimport.tck.ProviderFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -27,6 +29,7 @@ import java.util.Set;
 final class LocalCloudFixture implements ProviderFixture {
   private static final String KNOWN_VM = "vm-eph";
   private static final String POWERED_ON_VM = "vm-bfv";
+  static final String FOREIGN_VOLUME = "vmimport-made-by-hand";
   private static volatile boolean data1Marked;
 
   private final String knownVmId;
@@ -105,6 +108,49 @@ final class LocalCloudFixture implements ProviderFixture {
     return LocalOpenstackCloud.source(
         "http://127.0.0.1:9/v3",
         LocalOpenstackCloud.credentials("admin", LocalOpenstackCloud.PASSWORD, "admin", "Default"));
+  }
+
+  @Override
+  public Optional<SourceSpec> plainHttpSource(URI plainHttpEndpoint) {
+    // no opt-in; a distinctive password, so that the suite can look for it at its listener
+    return Optional.of(
+        LocalOpenstackCloud.sourceWithoutOptIn(
+            plainHttpEndpoint.resolve("/v3").toString(),
+            LocalOpenstackCloud.credentials(
+                "admin", "plain-text-password-42", "admin", "Default")));
+  }
+
+  /**
+   * A volume made by hand, named like the export's temporary volumes so that {@link
+   * #sourceArtifacts()} lists it, without the owner mark. Made once and kept for later runs.
+   */
+  @Override
+  public Optional<SourceArtifact> foreignArtifact() {
+    try {
+      String id =
+          LocalOpenstackCloud.openstack(
+              "volume", "list", "--name", FOREIGN_VOLUME, "-f", "value", "-c", "ID");
+      if (id.isEmpty()) {
+        id =
+            LocalOpenstackCloud.openstack(
+                "volume", "create", "--size", "1", FOREIGN_VOLUME, "-f", "value", "-c", "id");
+      }
+      String volumeId = id.lines().findFirst().orElseThrow();
+      OpenstackCloudIT.await(
+          FOREIGN_VOLUME + " available",
+          () -> {
+            try {
+              return LocalOpenstackCloud.openstack(
+                      "volume", "show", volumeId, "-f", "value", "-c", "status")
+                  .equals("available");
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+      return Optional.of(new SourceArtifact("volume", volumeId));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override

@@ -201,20 +201,40 @@ public final class LocalOpenstackCloud implements BeforeAllCallback {
     return source(endpoint, "RegionOne", credentials);
   }
 
+  /**
+   * A source of this cloud, opted in to plain HTTP: its catalog publishes http:// endpoints only
+   * (also when Keystone is reached over https on 5001), which the provider refuses otherwise.
+   */
   static SourceSpec source(String endpoint, String region, Map<String, String> credentials) {
+    Map<String, String> settings = new HashMap<>(settingsWithoutOptIn(endpoint, region));
+    settings.put("insecurePlainHTTP", "true");
     return new SourceSpec(
         OpenstackSourceProvider.KIND,
         "default",
         "local-openstack",
-        Map.of(
-            "endpoint",
-            endpoint,
-            "region",
-            region,
-            "uploadImageRetryCount",
-            "300",
-            "uploadImageRetryDelay",
-            "2"),
+        settings,
         new Credentials("default/local-openstack-credentials", credentials));
+  }
+
+  /** A source of this cloud without the opt-in to plain HTTP: refused, as a user's would be. */
+  static SourceSpec sourceWithoutOptIn(String endpoint, Map<String, String> credentials) {
+    return new SourceSpec(
+        OpenstackSourceProvider.KIND,
+        "default",
+        "local-openstack",
+        settingsWithoutOptIn(endpoint, "RegionOne"),
+        new Credentials("default/local-openstack-credentials", credentials));
+  }
+
+  private static Map<String, String> settingsWithoutOptIn(String endpoint, String region) {
+    return Map.of(
+        "endpoint",
+        endpoint,
+        "region",
+        region,
+        "uploadImageRetryCount",
+        "300",
+        "uploadImageRetryDelay",
+        "2");
   }
 }

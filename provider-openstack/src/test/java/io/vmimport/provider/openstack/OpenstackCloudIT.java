@@ -15,6 +15,7 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceNic;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -44,12 +45,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalOpenstackCloud.class)
 class OpenstackCloudIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(4);
+  private static final ArtifactOwner OWNER =
+      new ArtifactOwner("3b0c2f4e-9a7d-4e55-8c1a-cloud-it-0001", "default/cloud-it");
   private final OpenstackSourceProvider provider = new OpenstackSourceProvider();
 
   @Test
   void adminSourceIsReadyAndListsTheDemoServers() {
     try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
-      assertThat(session.validator().checkSource()).isEmpty();
+      assertThat(session.validator().checkSource()).noneMatch(ValidationIssue::isError);
       assertThat(session.inventory().list()).contains("vm-eph", "vm-bfv");
     }
   }
@@ -97,7 +100,7 @@ class OpenstackCloudIT {
     byDomainKeys.put("project_domain_name", "acme");
     try (SourceSession session =
         provider.open(LocalOpenstackCloud.source(LocalOpenstackCloud.KEYSTONE, byDomainKeys))) {
-      assertThat(session.validator().checkSource()).isEmpty();
+      assertThat(session.validator().checkSource()).noneMatch(ValidationIssue::isError);
       assertThat(session.inventory().list()).containsExactly("vm-user");
     }
 
@@ -152,7 +155,7 @@ class OpenstackCloudIT {
     withCa.put("ca_cert", Files.readString(LocalOpenstackCloud.dir().resolve("tls/ca.crt")));
     try (SourceSession session =
         provider.open(LocalOpenstackCloud.source(LocalOpenstackCloud.KEYSTONE_TLS, withCa))) {
-      assertThat(session.validator().checkSource()).isEmpty();
+      assertThat(session.validator().checkSource()).noneMatch(ValidationIssue::isError);
     }
   }
 
@@ -166,7 +169,7 @@ class OpenstackCloudIT {
       assertThat(failure.code()).isEqualTo(ErrorCode.NOT_FOUND);
       assertThat(failure.getMessage()).contains("no-such-server-7");
       List<ValidationIssue> issues = session.validator().checkSource();
-      assertThat(issues).isEmpty();
+      assertThat(issues).noneMatch(ValidationIssue::isError);
     }
   }
 
@@ -210,7 +213,7 @@ class OpenstackCloudIT {
         LocalOpenstackCloud.openstackAs(
             "importer-openrc", "volume", "show", "udata", "-f", "value", "-c", "id");
     try (SourceSession session = provider.open(LocalOpenstackCloud.importer())) {
-      assertThat(session.validator().checkSource()).isEmpty();
+      assertThat(session.validator().checkSource()).noneMatch(ValidationIssue::isError);
       SourceVm vm = session.inventory().describe(VmLocator.of("vm-user"));
       assertThat(vm.disks()).extracting(SourceDisk::key).contains(udata);
       assertThat(session.inventory().list()).containsExactly("vm-user");
@@ -237,7 +240,7 @@ class OpenstackCloudIT {
       Set<String> before = temporaryArtifacts();
 
       powerOff(session, vm);
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       String actual;
       long length;
       try {
@@ -268,7 +271,7 @@ class OpenstackCloudIT {
       SourceVm vm = session.inventory().describe(VmLocator.of("vm-bfv"));
       powerOff(session, vm);
       Set<String> before = temporaryArtifacts();
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       SourceDisk disk = vm.disks().get(0);
       // run until a temporary volume exists (snapshot + volume created), then fail
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
@@ -292,7 +295,7 @@ class OpenstackCloudIT {
       SourceVm vm = dying.inventory().describe(VmLocator.of("vm-bfv"));
       powerOff(dying, vm);
       before = temporaryArtifacts();
-      ExportSession export = dying.exporter().begin(vm);
+      ExportSession export = dying.exporter().begin(vm, OWNER);
       // the process dies with the snapshot, the volume and the image (still uploading) made
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       Preparation preparation = export.prepare(vm.disks().get(0));
@@ -309,10 +312,10 @@ class OpenstackCloudIT {
     assertThat(temporaryArtifacts()).hasSize(before.size() + 3);
 
     try (SourceSession next = provider.open(LocalOpenstackCloud.admin())) {
-      next.exporter().release(leftovers);
+      next.exporter().release(leftovers, OWNER);
       awaitArtifacts(before);
       // what is gone already counts as released
-      next.exporter().release(leftovers);
+      next.exporter().release(leftovers, OWNER);
     }
   }
 
@@ -323,7 +326,7 @@ class OpenstackCloudIT {
       SourceDisk root = vm.disks().get(0);
       Set<String> before = temporaryArtifacts();
       powerOff(session, vm);
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       byte[] data;
       try {
         awaitPrepared(export, root);
@@ -518,7 +521,7 @@ class OpenstackCloudIT {
       powerOff(session, vm);
       Set<String> before = temporaryArtifacts();
 
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       byte[] rootBytes;
       String actualData;
       try {

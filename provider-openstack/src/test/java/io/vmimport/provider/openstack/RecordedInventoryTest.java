@@ -61,7 +61,14 @@ class RecordedInventoryTest {
                     OpenstackSourceProvider.KIND,
                     "default",
                     "recorded",
-                    Map.of("endpoint", cloud.keystone(), "region", "RegionOne"),
+                    Map.of(
+                        "endpoint",
+                        cloud.keystone(),
+                        "region",
+                        "RegionOne",
+                        // the recording server speaks plain HTTP on loopback
+                        "insecurePlainHTTP",
+                        "true"),
                     new Credentials(
                         "default/recorded",
                         Map.of(

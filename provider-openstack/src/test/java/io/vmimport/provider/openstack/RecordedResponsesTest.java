@@ -19,6 +19,7 @@ import io.vmimport.api.model.Firmware;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -36,6 +37,9 @@ import org.junit.jupiter.api.Test;
 class RecordedResponsesTest {
   private static final String CINDER = "/v3/" + PROJECT;
   private static final SourceDisk DATA_DISK = SourceDisk.of(0, VOLUME_ID, "data1", 1L << 30);
+
+  private static final ArtifactOwner OWNER =
+      new ArtifactOwner("7d1c4a0e-5b7f-4f0a-9a43-recorded0001", "default/recorded-import");
 
   private RecordedCloud cloud;
   private final OpenstackSourceProvider provider = new OpenstackSourceProvider();
@@ -64,7 +68,9 @@ class RecordedResponsesTest {
                 "endpoint", cloud.keystone(),
                 "region", "RegionOne",
                 "uploadImageRetryCount", String.valueOf(uploadImageRetryCount),
-                "uploadImageRetryDelay", String.valueOf(uploadImageRetryDelay)),
+                "uploadImageRetryDelay", String.valueOf(uploadImageRetryDelay),
+                // the recording server speaks plain HTTP on loopback
+                "insecurePlainHTTP", "true"),
             new Credentials(
                 "default/recorded",
                 Map.of(
@@ -121,7 +127,7 @@ class RecordedResponsesTest {
     cloud.route(
         "GET /v2/images/" + IMAGE_ID, withField("23-image-show-active", null, "status", "killed"));
     try (SourceSession session = open(30, 10)) {
-      ExportSession export = session.exporter().begin(stoppedServer());
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
 
       VmImportException failure =
           catchThrowableOfType(VmImportException.class, () -> prepareUntilReady(export, 20));
@@ -145,7 +151,7 @@ class RecordedResponsesTest {
         "GET " + CINDER + "/volumes/" + TEMP_VOLUME_ID,
         withField("20-volume-show-available", "volume", "status", "error"));
     try (SourceSession session = open(30, 10)) {
-      ExportSession export = session.exporter().begin(stoppedServer());
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
 
       VmImportException failure =
           catchThrowableOfType(VmImportException.class, () -> prepareUntilReady(export, 20));
@@ -168,7 +174,7 @@ class RecordedResponsesTest {
         "{\"overLimit\": {\"code\": 413, \"message\": \"SnapshotLimitExceeded: Maximum number of"
             + " snapshots allowed (10) exceeded\"}}");
     try (SourceSession session = open(30, 10)) {
-      ExportSession export = session.exporter().begin(stoppedServer());
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
 
       VmImportException failure =
           catchThrowableOfType(VmImportException.class, () -> export.prepare(DATA_DISK));
@@ -185,7 +191,7 @@ class RecordedResponsesTest {
     routeUpToTheUpload();
     cloud.route("GET /v2/images/" + IMAGE_ID, fixture("22-image-show-queued-or-saving"));
     try (SourceSession session = open(2, 7)) {
-      ExportSession export = session.exporter().begin(stoppedServer());
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
       Preparation last = null;
       VmImportException failure = null;
       int imageChecks = 0;
@@ -220,7 +226,7 @@ class RecordedResponsesTest {
         500,
         "{\"computeFault\": {\"code\": 500, \"message\": \"backend unavailable\"}}");
     try (SourceSession session = open(30, 10)) {
-      ExportSession export = session.exporter().begin(stoppedServer());
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
       assertThat(prepareUntilReady(export, 20).isReady()).isTrue();
 
       VmImportException failure = catchThrowableOfType(VmImportException.class, export::complete);
@@ -244,7 +250,7 @@ class RecordedResponsesTest {
         new RecordedCloud.Reply(
             200, Map.of("Content-Type", "application/octet-stream"), "raw disk bytes"));
     try (SourceSession session = open(30, 10)) {
-      ExportSession export = session.exporter().begin(stoppedServer());
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
       assertThat(prepareUntilReady(export, 20).isReady()).isTrue();
       byte[] data;
       try (DiskStream stream = export.open(DATA_DISK)) {

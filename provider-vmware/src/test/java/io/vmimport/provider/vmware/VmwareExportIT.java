@@ -9,6 +9,7 @@ import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -32,6 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class VmwareExportIT {
+  private static final ArtifactOwner OWNER =
+      new ArtifactOwner("5e2d8c1a-4b3f-4a9e-8d7c-vmware-it-01", "default/vmware-it");
+
   private static final Duration DEADLINE = Duration.ofSeconds(60);
   @TempDir static Path dir;
   static VcsimWorld world;
@@ -115,7 +119,7 @@ class VmwareExportIT {
     try (SourceSession session = open()) {
       SourceVm vm = session.inventory().describe(VcsimWorld.web01());
       assertThat(session.power().state(vm)).isEqualTo(PowerState.OFF);
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       ExecutorService pool = Executors.newFixedThreadPool(2);
       try {
         List<Future<Path>> downloads = new ArrayList<>();
@@ -140,7 +144,7 @@ class VmwareExportIT {
   void abortAfterPartialReadEndsTheLease() throws Exception {
     try (SourceSession session = open()) {
       SourceVm vm = session.inventory().describe(VcsimWorld.web01());
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       assertThat(leaseState(session, export)).isIn("initializing", "ready");
       SourceDisk disk = vm.disks().get(0);
       awaitReady(export, disk);
@@ -164,7 +168,7 @@ class VmwareExportIT {
     try (SourceSession owner = open();
         SourceSession other = open()) {
       SourceVm vm = owner.inventory().describe(VcsimWorld.web01());
-      ExportSession export = owner.exporter().begin(vm);
+      ExportSession export = owner.exporter().begin(vm, OWNER);
       awaitReady(export, vm.disks().get(0));
       assertThat(((VmwareExportSession) export).lease().getVal()).startsWith("session[");
 
@@ -182,7 +186,7 @@ class VmwareExportIT {
       if (session.power().state(running) != PowerState.ON) {
         world.vcsim.govc("vm.power", "-on", VcsimWorld.RUNNING_VM);
       }
-      assertThatThrownBy(() -> session.exporter().begin(running))
+      assertThatThrownBy(() -> session.exporter().begin(running, OWNER))
           .isInstanceOf(VmImportException.class)
           .hasMessageContaining("power it off")
           .extracting(e -> ((VmImportException) e).code())
@@ -204,7 +208,7 @@ class VmwareExportIT {
         assertThat(Instant.now()).as("VM off in time").isBefore(deadline);
         TimeUnit.MILLISECONDS.sleep(200);
       }
-      ExportSession export = session.exporter().begin(vm);
+      ExportSession export = session.exporter().begin(vm, OWNER);
       Path exported = download(export, vm.disks().get(0), dir.resolve("app01.vmdk"));
       export.complete();
       assertSameContent(exported, world.raw1);

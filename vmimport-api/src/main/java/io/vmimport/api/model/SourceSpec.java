@@ -3,9 +3,11 @@ package io.vmimport.api.model;
 import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * A source object (VmwareSource, OpenstackSource, OvaSource, or a third party's) in neutral form.
@@ -55,5 +57,23 @@ public record SourceSpec(
       return lower.substring(0, lower.length() - suffix.length());
     }
     return lower;
+  }
+
+  /** Settings with the user information of URLs masked; credentials show their key names only. */
+  @Override
+  public String toString() {
+    Map<String, String> shown = new TreeMap<>();
+    settings.forEach((key, value) -> shown.put(key, UserInfoRedaction.redact(value)));
+    return "SourceSpec["
+        + kind
+        + " "
+        + namespace
+        + "/"
+        + name
+        + ", settings="
+        + shown
+        + ", "
+        + credentials
+        + "]";
   }
 }

@@ -14,12 +14,14 @@ import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
 import io.vmimport.api.target.ImportTarget;
@@ -201,7 +203,7 @@ public final class ImportRun {
     rejectErrors(specIssues);
     SourceProvider provider = services.providers().forKind(request.source().kind());
     try (SourceSession session = open(provider)) {
-      releaseLeftovers(services, ref, session);
+      releaseLeftovers(services, ref, session, listener);
       List<ValidationIssue> preflightIssues = preflight(session);
       rejectErrors(preflightIssues);
       Checked checked = plan(session);
@@ -417,7 +419,9 @@ public final class ImportRun {
     ExportSession export =
         services
             .retrier()
-            .call("starting export of " + source.name(), () -> session.exporter().begin(source));
+            .call(
+                "starting export of " + source.name(),
+                () -> session.exporter().begin(source, ArtifactOwner.of(ref)));
     recordArtifacts(export);
     long totalBytes = todo.stream().mapToLong(d -> d.source().capacityBytes()).sum();
     AtomicLong transferred = new AtomicLong();
@@ -476,21 +480,41 @@ public final class ImportRun {
    * Removes what the export of an earlier run left on the source: that process died before it could
    * complete or abort its export (a run that ends, however it ends, removes its own). Hands the
    * checkpoint's {@link #leftovers} to the source to delete, then clears them from the checkpoint.
+   * The checkpoint is not proof of ownership (a user can write one): the source deletes only what
+   * carries this import's uid, and what it leaves in place because it does not is reported to
+   * {@code listener} as a warning naming it, then forgotten, as it is not this import's to remove.
    *
    * @throws VmImportException the source could not delete them; they stay recorded
    */
-  public static void releaseLeftovers(Services services, ImportRef ref, SourceSession session) {
+  public static void releaseLeftovers(
+      Services services, ImportRef ref, SourceSession session, ImportListener listener) {
     Checkpoint checkpoint = services.checkpoints().load(ref).orElse(Checkpoint.EMPTY);
     List<SourceArtifact> leftovers = checkpoint.sourceArtifacts();
     if (leftovers.isEmpty()) {
       return;
     }
     log.info("{}: removing what an earlier run left on the source: {}", ref, leftovers);
-    services
-        .retrier()
-        .run(
-            "removing what an earlier run of " + ref + " left on the source (" + leftovers + ")",
-            () -> session.exporter().release(leftovers));
+    List<UnownedArtifact> unowned =
+        services
+            .retrier()
+            .call(
+                "removing what an earlier run of "
+                    + ref
+                    + " left on the source ("
+                    + leftovers
+                    + ")",
+                () -> session.exporter().release(leftovers, ArtifactOwner.of(ref)));
+    for (UnownedArtifact artifact : unowned) {
+      String message =
+          "left "
+              + artifact.artifact()
+              + " on the source although the checkpoint of this import lists it: it is not this"
+              + " import's ("
+              + artifact.reason()
+              + ")";
+      log.warn("{}: {}", ref, message);
+      listener.warning(ref, message);
+    }
     services.checkpoints().save(ref, checkpoint.withSourceArtifacts(List.of()));
   }
 

@@ -9,6 +9,7 @@ import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
@@ -18,6 +19,7 @@ import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
+import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmInventory;
 import io.vmimport.api.source.VmLocator;
@@ -44,6 +46,10 @@ import java.util.function.Function;
 public final class FakeSource implements SourceProvider {
   public final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   public final Set<String> artifacts = ConcurrentHashMap.newKeySet();
+
+  /** The uid each artifact is marked with on the "source"; absent: it carries no mark. */
+  public final Map<String, String> owners = new ConcurrentHashMap<>();
+
   public final Map<String, AtomicInteger> opens = new ConcurrentHashMap<>();
   public final AtomicInteger openSessions = new AtomicInteger();
 
@@ -182,20 +188,33 @@ public final class FakeSource implements SourceProvider {
     public DiskExporter exporter() {
       return new DiskExporter() {
         @Override
-        public ExportSession begin(SourceVm exportedVm) {
+        public ExportSession begin(SourceVm exportedVm, ArtifactOwner owner) {
           calls.add("begin");
           if (power != PowerState.OFF) {
             throw new VmImportException(ErrorCode.INVALID_SPEC, "export needs the VM off");
           }
           String lease = "lease-" + calls.size();
           artifacts.add(lease);
+          owners.put(lease, owner.uid());
           return new Export(lease);
         }
 
         @Override
-        public void release(List<SourceArtifact> leftovers) {
+        public List<UnownedArtifact> release(List<SourceArtifact> leftovers, ArtifactOwner owner) {
           calls.add("release " + leftovers);
-          leftovers.forEach(artifact -> artifacts.remove(artifact.id()));
+          List<UnownedArtifact> unowned = new ArrayList<>();
+          for (SourceArtifact artifact : leftovers) {
+            String mark = owners.get(artifact.id());
+            if (artifacts.contains(artifact.id()) && !owner.owns(mark)) {
+              unowned.add(
+                  new UnownedArtifact(
+                      artifact,
+                      mark == null ? "it carries no owner mark" : "it is import " + mark + "'s"));
+            } else {
+              artifacts.remove(artifact.id());
+            }
+          }
+          return unowned;
         }
       };
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.source.HttpDownload;
 import java.io.ByteArrayInputStream;
@@ -22,6 +23,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +65,7 @@ public final class CloudConnection {
   private final HttpClient http;
   private final SSLContext sslContext;
   private volatile Token token;
+  private volatile List<String> plainHttpEndpoints = List.of();
 
   private CloudConnection(OpenstackSettings settings, SSLContext sslContext) {
     this.settings = requireNonNull(settings, "settings is null");
@@ -78,9 +81,81 @@ public final class CloudConnection {
   /** Logs in; fails with a code that tells what is wrong (credentials, project, TLS, region). */
   public static CloudConnection connect(OpenstackSettings settings) {
     CloudConnection connection = new CloudConnection(settings, sslContext(settings));
+    if (settings.plainHttpKeystone()) {
+      // OpenstackSettings refuses this without the opt-in; with it, every connection says so
+      LOG.warn(
+          "source {}: logging in to Keystone over plain HTTP at {} ({}: \"true\"): the password"
+              + " crosses the network unencrypted",
+          settings.source(),
+          settings.endpoint(),
+          OpenstackSettings.INSECURE_PLAIN_HTTP_SETTING);
+    }
     connection.token = connection.authenticate();
     connection.requireRegion();
+    connection.checkCatalogTransport();
     return connection;
+  }
+
+  /** The services this provider sends the token to. */
+  private static final List<String> USED_SERVICE_TYPES =
+      List.of("compute", "volumev3", "block-storage", "image", "network");
+
+  /**
+   * The token is a credential too: an https Keystone whose catalog sends the other services over
+   * plain HTTP would hand it out in clear on every call. Refused like an http Keystone, unless the
+   * source opted in; then it is logged here and reported by {@link #plainHttpEndpoints()}.
+   */
+  private void checkCatalogTransport() {
+    List<String> plain = new ArrayList<>();
+    for (Service service : token.getCatalog()) {
+      if (!USED_SERVICE_TYPES.contains(service.getType())) {
+        continue;
+      }
+      for (Endpoint endpoint : service.getEndpoints()) {
+        if (endpoint.getIface() == Facing.PUBLIC
+            && settings.region().equals(endpoint.getRegion())
+            && endpoint.getUrl() != null
+            && "http".equalsIgnoreCase(endpoint.getUrl().getProtocol())) {
+          plain.add(
+              service.getType() + " " + UserInfoRedaction.redact(endpoint.getUrl().toString()));
+        }
+      }
+    }
+    if (!plain.isEmpty() && !settings.insecurePlainHttp()) {
+      throw new VmImportException(
+          ErrorCode.INVALID_SPEC,
+          "source "
+              + settings.source()
+              + ": spec.endpoint: the service catalog of "
+              + settings.endpoint()
+              + " has plain HTTP endpoints "
+              + plain
+              + ": the token would cross the network unencrypted on every call. Have the cloud"
+              + " publish https endpoints, or accept the risk with "
+              + OpenstackSettings.OPT_IN_TEXT);
+    }
+    if (!plain.isEmpty()) {
+      LOG.warn(
+          "source {}: calling plain HTTP endpoints {} of the catalog ({}: \"true\"): the token"
+              + " crosses the network unencrypted",
+          settings.source(),
+          plain,
+          OpenstackSettings.INSECURE_PLAIN_HTTP_SETTING);
+    }
+    List<String> all = new ArrayList<>();
+    if (settings.plainHttpKeystone()) {
+      all.add("Keystone " + settings.endpoint());
+    }
+    all.addAll(plain);
+    plainHttpEndpoints = List.copyOf(all);
+  }
+
+  /**
+   * What this connection reaches over plain HTTP (Keystone, catalog endpoints), by the source's
+   * opt-in; empty when everything is https.
+   */
+  public List<String> plainHttpEndpoints() {
+    return plainHttpEndpoints;
   }
 
   public OpenstackSettings settings() {
@@ -256,6 +331,34 @@ public final class CloudConnection {
             response.statusCode(), errorMessage(response.body()), what, null);
       }
       return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw OpenstackErrors.fromConnectionFailure(e, what);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new VmImportException(ErrorCode.CANCELLED, "interrupted while trying to " + what, e);
+    }
+  }
+
+  /**
+   * POSTs a JSON document to a service and expects a 2xx answer, e.g. a Cinder volume action
+   * openstack4j does not map.
+   */
+  void postJson(String path, String body, String what, String... serviceTypes) {
+    URI uri = URI.create(serviceUrl(serviceTypes) + path);
+    HttpRequest request =
+        HttpRequest.newBuilder(uri)
+            .timeout(API_TIMEOUT)
+            .header("X-Auth-Token", currentToken().getId())
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    try {
+      HttpResponse<byte[]> response = http.send(request, BodyHandlers.ofByteArray());
+      if (response.statusCode() / 100 != 2) {
+        throw OpenstackErrors.fromStatus(
+            response.statusCode(), errorMessage(response.body()), what, null);
+      }
     } catch (IOException e) {
       throw OpenstackErrors.fromConnectionFailure(e, what);
     } catch (InterruptedException e) {

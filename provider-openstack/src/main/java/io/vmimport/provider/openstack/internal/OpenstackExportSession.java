@@ -7,6 +7,7 @@ import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -43,17 +44,21 @@ final class OpenstackExportSession implements ExportSession {
 
   private static final Duration NEXT_STEP_NOW = Duration.ZERO;
   private static final Duration STATUS_POLL = Duration.ofSeconds(2);
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final CloudConnection cloud;
   private final SourceVm vm;
+  private final Map<String, String> ownerMetadata;
   private final String exportId = UUID.randomUUID().toString().substring(0, 8);
   private final Map<String, DiskExport> disks = new ConcurrentHashMap<>();
   private final List<Artifact> artifacts = new CopyOnWriteArrayList<>();
   private volatile boolean ended;
 
-  OpenstackExportSession(CloudConnection cloud, SourceVm vm) {
+  OpenstackExportSession(CloudConnection cloud, SourceVm vm, ArtifactOwner owner) {
     this.cloud = requireNonNull(cloud, "cloud is null");
     this.vm = requireNonNull(vm, "vm is null");
+    this.ownerMetadata = CloudArtifacts.ownerMetadata(requireNonNull(owner, "owner is null"));
   }
 
   private enum Step {
@@ -73,6 +78,7 @@ final class OpenstackExportSession implements ExportSession {
     String volumeId;
     String imageId;
     int imageChecks;
+    boolean imageMarked;
     DiskFormat format = DiskFormat.RAW;
   }
 
@@ -103,7 +109,9 @@ final class OpenstackExportSession implements ExportSession {
       case START -> {
         if (isRootDisk(disk)) {
           // the root disk of an image-backed server lives on the hypervisor; Nova snapshots it
-          String imageId = os.compute().servers().createSnapshot(vm.id(), artifactName(disk));
+          // the metadata becomes properties of the image: the owner mark a later release reads
+          String imageId =
+              os.compute().servers().createSnapshot(vm.id(), artifactName(disk), ownerMetadata);
           if (imageId == null) {
             throw new VmImportException(
                 ErrorCode.EXPORT_FAILED,
@@ -121,6 +129,7 @@ final class OpenstackExportSession implements ExportSession {
                     Builders.volumeSnapshot()
                         .name(artifactName(disk))
                         .volume(disk.key())
+                        .metadata(ownerMetadata)
                         // an attached volume is "in-use": Cinder refuses without force
                         .force(true)
                         .build());
@@ -148,6 +157,7 @@ final class OpenstackExportSession implements ExportSession {
                     Builders.volume()
                         .name(artifactName(disk))
                         .snapshot(export.snapshotId)
+                        .metadata(ownerMetadata)
                         .size(sizeGib)
                         .build());
         export.volumeId = volume.getId();
@@ -166,6 +176,19 @@ final class OpenstackExportSession implements ExportSession {
         return Preparation.pending(STATUS_POLL, "volume " + export.volumeId + " " + status);
       }
       case VOLUME_READY -> {
+        if (!export.imageMarked) {
+          // Cinder copies a volume's image metadata into the image it uploads, so the image
+          // carries the owner mark from its first moment, with no window in which it exists
+          // unmarked (os-volume_upload_image itself takes no properties)
+          cloud.postJson(
+              "/volumes/" + export.volumeId + "/action",
+              imageMetadataAction(),
+              "mark volume " + export.volumeId + " for the image made from it",
+              "volumev3",
+              "block-storage");
+          export.imageMarked = true;
+          return Preparation.pending(NEXT_STEP_NOW, "volume " + export.volumeId + " marked");
+        }
         VolumeUploadImage upload =
             os.blockStorage()
                 .volumes()
@@ -228,6 +251,15 @@ final class OpenstackExportSession implements ExportSession {
       }
     }
     throw new IllegalStateException("unknown step " + export.step);
+  }
+
+  private String imageMetadataAction() {
+    try {
+      return JSON.writeValueAsString(
+          Map.of("os-set_image_metadata", Map.of("metadata", ownerMetadata)));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new VmImportException(ErrorCode.INTERNAL, "cannot write the owner metadata", e);
+    }
   }
 
   private static DiskFormat formatOf(Image image) {
@@ -312,6 +344,10 @@ final class OpenstackExportSession implements ExportSession {
     return artifacts.stream().map(Artifact::toSource).toList();
   }
 
+  /**
+   * Deletes what this export made, without reading the owner mark back: the ids came from the
+   * create calls of this very session, not from a checkpoint anyone could have written.
+   */
   private void cleanUp(String why) {
     ended = true;
     Map<Artifact, String> remaining =

@@ -13,12 +13,14 @@ import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceNic;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
+import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmInventory;
 import io.vmimport.api.source.VmLocator;
@@ -89,21 +91,43 @@ public final class OpenstackSession
 
   @Override
   public List<ValidationIssue> checkSource() {
+    List<ValidationIssue> issues = new ArrayList<>();
+    plainHttpWarning().ifPresent(issues::add);
     try {
       cloud.client().compute().servers().list(Map.of("limit", "1"));
-      return List.of();
+      return issues;
     } catch (RuntimeException e) {
       VmImportException failure = OpenstackErrors.translate(e, "list servers");
       if (failure.code() == ErrorCode.SOURCE_UNAVAILABLE || failure.code() == ErrorCode.TIMEOUT) {
         throw failure;
       }
-      return List.of(ValidationIssue.error(failure.code(), failure.getMessage()));
+      issues.add(ValidationIssue.error(failure.code(), failure.getMessage()));
+      return issues;
     }
+  }
+
+  /** The opt-in to plain HTTP is in use: reported like VmwareSource's insecureSkipTLSVerify. */
+  private Optional<ValidationIssue> plainHttpWarning() {
+    List<String> plain = cloud.plainHttpEndpoints();
+    if (plain.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new ValidationIssue(
+            ValidationIssue.Severity.WARNING,
+            ErrorCode.INVALID_SPEC,
+            "credentials cross the network unencrypted to "
+                + plain
+                + " ("
+                + OpenstackSettings.INSECURE_PLAIN_HTTP_SETTING
+                + ": \"true\"); use https endpoints and remove the setting",
+            Optional.of("spec." + OpenstackSettings.INSECURE_PLAIN_HTTP_SETTING)));
   }
 
   @Override
   public List<ValidationIssue> preflight(ImportSpec spec) {
     List<ValidationIssue> issues = new ArrayList<>();
+    plainHttpWarning().ifPresent(issues::add);
     try {
       describe(new VmLocator(spec.virtualMachineName(), spec.folder()));
     } catch (VmImportException e) {
@@ -424,7 +448,7 @@ public final class OpenstackSession
   // --- export ----------------------------------------------------------------------------
 
   @Override
-  public ExportSession begin(SourceVm vm) {
+  public ExportSession begin(SourceVm vm, ArtifactOwner owner) {
     PowerState state = state(vm);
     if (state != PowerState.OFF) {
       throw new VmImportException(
@@ -435,25 +459,29 @@ public final class OpenstackSession
               + state
               + "; stop it first: exporting a running server is not supported");
     }
-    return new OpenstackExportSession(cloud, vm);
+    return new OpenstackExportSession(cloud, vm, owner);
   }
 
   /**
-   * Deletes the snapshots, volumes and images an export of a process that died left in the cloud,
-   * newest first; one already gone counts as deleted.
+   * Deletes the snapshots, volumes and images an export for {@code owner} left in the cloud when
+   * its process died, newest first; one already gone counts as deleted. Each is read first: only
+   * one whose {@code vmimport_import_uid} metadata is the owner's uid is deleted, as the list comes
+   * from a checkpoint that anyone who can edit the import can write.
    */
   @Override
-  public void release(List<SourceArtifact> leftovers) {
-    List<CloudArtifacts.Artifact> created =
-        leftovers.stream().map(CloudArtifacts.Artifact::of).toList();
-    Map<CloudArtifacts.Artifact, String> remaining =
-        CloudArtifacts.deleteNewestFirst(cloud, created);
+  public List<UnownedArtifact> release(List<SourceArtifact> leftovers, ArtifactOwner owner) {
+    Map<CloudArtifacts.Artifact, String> remaining = new LinkedHashMap<>();
+    List<UnownedArtifact> unowned = CloudArtifacts.releaseOwned(cloud, leftovers, owner, remaining);
     if (!remaining.isEmpty()) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED,
-          "these remain in the source cloud from an earlier export; delete them by hand: "
-              + CloudArtifacts.describe(remaining));
+          "these remain in the source cloud from an earlier export of "
+              + owner
+              + "; delete them by hand: "
+              + CloudArtifacts.describe(remaining)
+              + (unowned.isEmpty() ? "" : "; left in place as not this import's: " + unowned));
     }
+    return unowned;
   }
 
   /** Image properties that describe the boot disk's virtual hardware. */

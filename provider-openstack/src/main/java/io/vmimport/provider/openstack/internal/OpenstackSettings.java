@@ -3,6 +3,7 @@ package io.vmimport.provider.openstack.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.SourceSpec;
 import java.net.URI;
@@ -16,7 +17,11 @@ import java.util.Optional;
  * @param source {@code namespace/name} of the source, for messages
  * @param userDomain the user's domain ({@code user_domain_name}, else {@code domain_name})
  * @param projectDomain the project's domain ({@code project_domain_name}, else {@code domain_name})
+ * @param endpoint the Keystone URL without user information (a password typed there is never sent,
+ *     and never shown)
  * @param projectId when set, the project is scoped by id and {@code projectName} is informative
+ * @param insecurePlainHttp the source opted in to plain {@code http://} for Keystone or the
+ *     catalog's endpoints ({@link #INSECURE_PLAIN_HTTP_SETTING})
  */
 public record OpenstackSettings(
     String source,
@@ -30,7 +35,26 @@ public record OpenstackSettings(
     String userDomain,
     String projectDomain,
     Optional<String> projectId,
-    Optional<String> caCertPem) {
+    Optional<String> caCertPem,
+    boolean insecurePlainHttp) {
+  /**
+   * Spec setting that accepts plain {@code http://} (Keystone, or endpoints of its catalog), which
+   * sends the password and the tokens unencrypted. Named like the {@code insecureSkipTLSVerify} of
+   * VmwareSource; an addition of vmimport's, not a field of upstream's OpenstackSource.
+   */
+  public static final String INSECURE_PLAIN_HTTP_SETTING = "insecurePlainHTTP";
+
+  /** The same opt-in as a key of the credentials Secret, for the operator's OpenstackSource. */
+  public static final String INSECURE_PLAIN_HTTP_SECRET_KEY = "insecure_plain_http";
+
+  /** How messages name the opt-in. */
+  static final String OPT_IN_TEXT =
+      "spec."
+          + INSECURE_PLAIN_HTTP_SETTING
+          + ": \"true\" (or "
+          + INSECURE_PLAIN_HTTP_SECRET_KEY
+          + ": \"true\" in the credentials Secret)";
+
   public static final int DEFAULT_UPLOAD_IMAGE_RETRY_COUNT = 30;
   public static final Duration DEFAULT_UPLOAD_IMAGE_RETRY_DELAY = Duration.ofSeconds(10);
 
@@ -51,19 +75,42 @@ public record OpenstackSettings(
   public static OpenstackSettings from(SourceSpec spec) {
     String source = spec.namespace() + "/" + spec.name();
     String endpointText = spec.requireSetting("endpoint");
+    // only ever shown without user information: a password may have been typed into the URL
+    String shown = UserInfoRedaction.redact(endpointText.trim());
     URI endpoint;
     try {
       endpoint = new URI(endpointText.trim());
     } catch (URISyntaxException e) {
-      throw invalid(source, "endpoint", "'" + endpointText + "' is not a URL", e);
+      // the exception's own text repeats the input: it is dropped, not kept as the cause
+      throw invalid(source, "endpoint", "'" + shown + "' is not a URL", null);
     }
-    if (!"http".equalsIgnoreCase(endpoint.getScheme())
-            && !"https".equalsIgnoreCase(endpoint.getScheme())
+    boolean plainHttp = "http".equalsIgnoreCase(endpoint.getScheme());
+    if (!plainHttp && !"https".equalsIgnoreCase(endpoint.getScheme())
         || endpoint.getHost() == null) {
       throw invalid(
           source,
           "endpoint",
-          "'" + endpointText + "' is not an http(s) Keystone URL such as https://keystone:5000/v3",
+          "'" + shown + "' is not an http(s) Keystone URL such as https://keystone:5000/v3",
+          null);
+    }
+    endpoint = UserInfoRedaction.strip(endpoint);
+    // the operator's OpenstackSource has upstream's schema, with no field to add: there, the
+    // opt-in goes into the Secret, where upstream keeps this source's other TLS setting (ca_cert)
+    boolean insecurePlainHttp =
+        spec.setting(INSECURE_PLAIN_HTTP_SETTING)
+            .or(() -> spec.credentials().get(INSECURE_PLAIN_HTTP_SECRET_KEY))
+            .map(value -> Boolean.parseBoolean(value.trim()))
+            .orElse(false);
+    if (plainHttp && !insecurePlainHttp) {
+      throw invalid(
+          source,
+          "endpoint",
+          "'"
+              + shown
+              + "' is plain HTTP: the password would cross the network unencrypted. Use the"
+              + " https URL of Keystone (with its CA as ca_cert in the credentials Secret), or"
+              + " accept the risk with "
+              + OPT_IN_TEXT,
           null);
     }
     String region = spec.requireSetting("region");
@@ -98,7 +145,8 @@ public record OpenstackSettings(
         userDomain,
         projectDomain,
         projectId,
-        credentials.get("ca_cert"));
+        credentials.get("ca_cert"),
+        insecurePlainHttp);
   }
 
   private static int positiveOr(SourceSpec spec, String field, int fallback) {
@@ -123,6 +171,11 @@ public record OpenstackSettings(
       String source, String field, String problem, Throwable cause) {
     return new VmImportException(
         ErrorCode.INVALID_SPEC, "source " + source + ": spec." + field + ": " + problem, cause);
+  }
+
+  /** Whether the Keystone endpoint itself is plain {@code http://}. */
+  public boolean plainHttpKeystone() {
+    return "http".equalsIgnoreCase(endpoint.getScheme());
   }
 
   /** How the project is named in messages. */

@@ -102,4 +102,71 @@ class OpenstackSettingsTest {
     assertThat(parsed.projectDomain()).isEqualTo("projects");
     assertThat(parsed.toString()).doesNotContain("s3cret-value-99").contains("importer@users");
   }
+
+  @Test
+  void plainHttpKeystoneIsRefusedNamingTheFieldAndTheOptIn() {
+    Map<String, String> settings = settings("1", "1");
+    settings.put("endpoint", "http://keystone.example:5000/v3");
+
+    VmImportException failure =
+        catchThrowableOfType(
+            VmImportException.class, () -> OpenstackSettings.from(spec(settings, SECRET)));
+
+    assertThat(failure.code()).isEqualTo(ErrorCode.INVALID_SPEC);
+    assertThat(failure.retryable()).isFalse();
+    assertThat(failure.getMessage())
+        .contains("spec.endpoint")
+        .contains("plain HTTP")
+        .contains("spec.insecurePlainHTTP: \"true\"")
+        .contains("insecure_plain_http");
+  }
+
+  @Test
+  void plainHttpKeystoneIsAcceptedWithTheOptInInTheSpecOrTheSecret() {
+    Map<String, String> settings = settings("1", "1");
+    settings.put("endpoint", "http://keystone.example:5000/v3");
+    Map<String, String> optedIn = new HashMap<>(settings);
+    optedIn.put("insecurePlainHTTP", "true");
+    Map<String, String> secretOptIn = new HashMap<>(SECRET);
+    secretOptIn.put("insecure_plain_http", "true");
+
+    assertThat(OpenstackSettings.from(spec(optedIn, SECRET)).insecurePlainHttp()).isTrue();
+    assertThat(OpenstackSettings.from(spec(settings, secretOptIn)).insecurePlainHttp()).isTrue();
+    assertThat(OpenstackSettings.from(spec(settings("1", "1"), SECRET)).insecurePlainHttp())
+        .isFalse();
+  }
+
+  @Test
+  void aPasswordInTheEndpointIsNeitherUsedNorShown() {
+    Map<String, String> settings = settings("1", "1");
+    settings.put("endpoint", "https://u:S3cretPw@keystone.example:5000/v3");
+
+    OpenstackSettings parsed = OpenstackSettings.from(spec(settings, SECRET));
+
+    assertThat(parsed.endpoint().toString()).isEqualTo("https://keystone.example:5000/v3");
+    assertThat(parsed.toString()).doesNotContain("S3cretPw");
+  }
+
+  @Test
+  void refusedEndpointsWithAPasswordDoNotShowIt() {
+    for (String endpoint :
+        new String[] {
+          "http://u:S3cretPw@keystone.example:5000/v3",
+          "https://u:S3cretPw@keystone example/v3",
+          "ftp://u:S3cretPw@keystone.example/v3"
+        }) {
+      Map<String, String> settings = settings("1", "1");
+      settings.put("endpoint", endpoint);
+
+      VmImportException failure =
+          catchThrowableOfType(
+              VmImportException.class, () -> OpenstackSettings.from(spec(settings, SECRET)));
+
+      assertThat(failure).as(endpoint).isNotNull();
+      for (Throwable t = failure; t != null; t = t.getCause()) {
+        assertThat(t.toString()).as("%s: %s", endpoint, t.getClass()).doesNotContain("S3cretPw");
+      }
+      assertThat(failure.getMessage()).contains("spec.endpoint").contains("***@");
+    }
+  }
 }

@@ -2,6 +2,7 @@ package io.vmimport.provider.vmware.internal;
 
 import com.vmware.vim25.ManagedObjectReference;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
 import org.slf4j.Logger;
@@ -16,8 +17,12 @@ final class VmwareDiskExporter implements DiskExporter {
     this.session = session;
   }
 
+  /**
+   * The owner is not marked anywhere: the NFC lease is the only thing an export makes, and it ends
+   * with the session that requested it, so nothing is left for a later {@code release}.
+   */
   @Override
-  public ExportSession begin(SourceVm vm) {
+  public ExportSession begin(SourceVm vm, ArtifactOwner owner) {
     ManagedObjectReference lease =
         session
             .connection()

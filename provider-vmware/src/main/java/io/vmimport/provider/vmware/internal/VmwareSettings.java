@@ -3,6 +3,7 @@ package io.vmimport.provider.vmware.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.SourceSpec;
 import java.net.URI;
@@ -39,19 +40,21 @@ public record VmwareSettings(
   public static VmwareSettings of(SourceSpec source) {
     String sourceName = source.namespace() + "/" + source.name();
     String endpoint = source.requireSetting("endpoint").trim();
+    // only ever shown without user information: a password may have been typed into the URL
+    String shown = UserInfoRedaction.redact(endpoint);
     URI uri;
     try {
       uri = new URI(endpoint);
     } catch (URISyntaxException e) {
+      // the exception's text repeats the input: it is not kept as the cause
       throw new VmImportException(
           ErrorCode.INVALID_SPEC,
           "source "
               + sourceName
               + ": spec.endpoint '"
-              + endpoint
+              + shown
               + "' is not a URL: "
-              + e.getReason(),
-          e);
+              + e.getReason());
     }
     if (!"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
       throw new VmImportException(
@@ -59,9 +62,11 @@ public record VmwareSettings(
           "source "
               + sourceName
               + ": spec.endpoint '"
-              + endpoint
+              + shown
               + "' must be an https URL such as https://vcenter.example.com/sdk");
     }
+    // the credentials come from the Secret; user information in the URL is never sent
+    uri = UserInfoRedaction.strip(uri);
     if (uri.getPath() == null || uri.getPath().isEmpty() || "/".equals(uri.getPath())) {
       uri = uri.resolve("/sdk");
     }

@@ -79,4 +79,24 @@ class VmwareSettingsTest {
         .hasMessageContaining("vc-creds")
         .hasMessageContaining("caCert");
   }
+
+  @Test
+  void aPasswordInTheEndpointIsNeitherUsedNorShown() {
+    VmwareSettings settings =
+        VmwareSettings.of(
+            source(Map.of("endpoint", "https://u:S3cretPw@vc.example/sdk", "dc", "DC0"), SECRET));
+    assertThat(settings.sdkUrl()).hasToString("https://vc.example/sdk");
+    assertThat(settings.toString()).doesNotContain("S3cretPw");
+
+    for (String refused :
+        new String[] {"http://u:S3cretPw@vc.example/sdk", "https://u:S3cretPw@vc example/sdk"}) {
+      assertThatThrownBy(
+              () -> VmwareSettings.of(source(Map.of("endpoint", refused, "dc", "DC0"), SECRET)))
+          .isInstanceOf(VmImportException.class)
+          .hasMessageContaining("spec.endpoint")
+          .hasMessageContaining("***@")
+          .hasMessageNotContaining("S3cretPw")
+          .hasNoCause();
+    }
+  }
 }

@@ -6,6 +6,7 @@ import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.source.VmLocator;
 import io.vmimport.provider.vmware.VcsimWorlds;
 import io.vmimport.tck.ProviderFixture;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +47,20 @@ final class VcsimFixture implements ProviderFixture {
         Map.of("endpoint", "https://127.0.0.1:9/sdk", "dc", "DC0"),
         new io.vmimport.api.model.Credentials(
             "unreachable-creds", Map.of("username", "u", "password", "wrong-password-42")));
+  }
+
+  /** vSphere sources must be https; the provider refuses this one before connecting. */
+  @Override
+  public Optional<SourceSpec> plainHttpSource(URI plainHttpEndpoint) {
+    return Optional.of(
+        new SourceSpec(
+            "vmware",
+            "default",
+            "plain-http",
+            Map.of("endpoint", plainHttpEndpoint.resolve("/sdk").toString(), "dc", "DC0"),
+            new io.vmimport.api.model.Credentials(
+                "plain-http-creds",
+                Map.of("username", "user", "password", "plain-text-password-42"))));
   }
 
   @Override
