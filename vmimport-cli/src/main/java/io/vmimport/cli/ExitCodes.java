@@ -1,5 +1,6 @@
 package io.vmimport.cli;
 
+import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -41,7 +42,12 @@ final class ExitCodes {
 
   /** The exit code for a failure of vmimport or of a provider. */
   static int of(VmImportException e) {
-    return switch (e.code()) {
+    return of(e.code());
+  }
+
+  /** The exit code for a failure with this code, whether import met it or validate found it. */
+  static int of(ErrorCode code) {
+    return switch (code) {
       case CANCELLED -> CANCELLED;
       case INVALID_SPEC -> BAD_INPUT;
       case SOURCE_UNAVAILABLE, AUTHENTICATION_FAILED, TLS_UNTRUSTED -> SOURCE_UNREACHABLE;

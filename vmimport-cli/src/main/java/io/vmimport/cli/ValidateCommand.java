@@ -1,5 +1,6 @@
 package io.vmimport.cli;
 
+import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.event.ImportListener;
 import io.vmimport.api.model.DiskFormat;
@@ -15,6 +16,7 @@ import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Spec;
           + " anything: the spec, the source (login, VM lookup, preflight checks unless"
           + " spec.skipPreflightChecks), the network mapping and the output directory. Prints each"
           + " issue as ERROR or WARNING with the field at fault, or 'valid' and where each NIC"
-          + " would go. Exits with 1 when an import has an error."
+          + " would go. When an import has an error, exits with the code import would exit with"
+          + " for it (that of the first such import)."
     },
     footerHeading = ExitCodes.HEADING,
     footer = ExitCodes.FOOTER)
@@ -90,8 +93,12 @@ final class ValidateCommand implements Callable<Integer> {
                       + issue.code()
                       + ")"));
         }
-        if (issues.stream().anyMatch(ValidationIssue::isError)) {
-          exit = ExitCodes.FAILED;
+        Optional<ErrorCode> failure = ValidationIssue.failureCode(issues);
+        if (failure.isPresent()) {
+          // the code import would exit with for the same mistake; the first failing import's
+          if (exit == ExitCodes.SUCCESS) {
+            exit = ExitCodes.of(failure.get());
+          }
         } else {
           out.println(
               TerminalText.escape(ref + ": valid" + (issues.isEmpty() ? "" : " (with warnings)")));

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -271,7 +272,7 @@ class CommandLineTest {
 
     Result result = CliRunner.run("validate", "-f", fixture.resources.toString());
 
-    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
     assertThat(result.out())
         .isEqualTo(
             "default/test-import: ERROR spec.networkMapping[0].sourceNetwork: 'test-net' matches no"
@@ -279,17 +280,43 @@ class CommandLineTest {
   }
 
   @Test
-  void validatePrintsErrorsWithTheirFieldAndExitsWith1() throws IOException {
+  void validatePrintsErrorsWithTheirFieldAndExitsAsBadInput() throws IOException {
     rewrite(
         "  - sourceNetwork: testnet\n    destinationNetwork: default/vlan1",
         "  - sourceNetwork: testnet\n    destinationNetwork: a/b/c");
 
     Result result = CliRunner.run("validate", "-f", fixture.resources.toString());
 
-    assertThat(result.exitCode()).as(result.toString()).isEqualTo(1);
+    assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
     assertThat(result.out())
         .startsWith("default/test-import: ERROR spec.networkMapping[0].destinationNetwork: ")
         .doesNotContain("valid\n");
+  }
+
+  /**
+   * Issue #14: a script that runs {@code validate} before {@code import} sees the same exit code
+   * for the same mistake from both.
+   */
+  @Test
+  void validateAndImportExitWithTheSameCodeForTheSameMistake() throws IOException {
+    String mapping = "  - sourceNetwork: testnet\n    destinationNetwork: default/vlan1";
+    for (String mistake :
+        List.of(
+            "  - sourceNetwork: test-net\n    destinationNetwork: default/vlan1",
+            "  - sourceNetwork: testnet\n    destinationNetwork: a/b/c",
+            "  - sourceNetwork: testnet\n    destinationNetwork: default/vlan1\n"
+                + "  - sourceNetwork: other\n    destinationNetwork: default/vlan1")) {
+      rewrite(mapping, mistake);
+
+      Result validate = CliRunner.run("validate", "-f", fixture.resources.toString());
+      Result imported = runImport();
+
+      assertThat(validate.exitCode()).as(validate.toString()).isNotZero();
+      assertThat(validate.exitCode())
+          .as(mistake + "\nvalidate: " + validate + "\nimport: " + imported)
+          .isEqualTo(imported.exitCode());
+      rewrite(mistake, mapping);
+    }
   }
 
   @Test

@@ -60,11 +60,11 @@ class VmwareSourceIT {
   }
 
   private static ImportSpec importOf(String vm, String folder) {
-    return ImportSpec.builder(
+    ImportSpec.Builder builder =
+        ImportSpec.builder(
             new SourceRef("migration.harvesterhci.io/v1beta1", "VmwareSource", "vcsim", "default"),
-            vm)
-        .folder(folder)
-        .build();
+            vm);
+    return (folder == null ? builder : builder.folder(folder)).build();
   }
 
   @Test
@@ -131,6 +131,23 @@ class VmwareSourceIT {
       assertThat(issues).hasSize(1);
       ValidationIssue issue = issues.get(0);
       assertThat(issue.isError()).isTrue();
+      assertThat(issue.code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThat(issue.field()).contains("spec.dc");
+      assertThat(issue.message()).contains("'DC9'").contains("datacenters: [DC0]");
+    }
+  }
+
+  /** Issue #14: the preflight of an import blames the datacenter, not the VM's name. */
+  @Test
+  void preflightReportsAnUnknownDatacenterAgainstSpecDc() {
+    SourceSpec source =
+        world.source(
+            Map.of("dc", "DC9"),
+            Map.of("username", VcsimWorld.USER, "password", VcsimWorld.PASSWORD, "caCert", caPem));
+    try (SourceSession session = new VmwareSourceProvider().open(source)) {
+      List<ValidationIssue> issues = session.validator().preflight(importOf("DC0_H0_VM0", null));
+      assertThat(issues).hasSize(1);
+      ValidationIssue issue = issues.get(0);
       assertThat(issue.code()).isEqualTo(ErrorCode.NOT_FOUND);
       assertThat(issue.field()).contains("spec.dc");
       assertThat(issue.message()).contains("'DC9'").contains("datacenters: [DC0]");

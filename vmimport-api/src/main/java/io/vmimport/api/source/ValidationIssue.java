@@ -3,6 +3,7 @@ package io.vmimport.api.source;
 import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -40,6 +41,19 @@ public record ValidationIssue(
 
   public boolean isError() {
     return severity == Severity.ERROR;
+  }
+
+  /**
+   * The code an import stops with when validation found these issues: the code of the one error,
+   * {@link ErrorCode#INVALID_SPEC} for several, empty when none is an error. Anything that reports
+   * a validation result (the engine, a command's exit code) uses this one rule.
+   */
+  public static Optional<ErrorCode> failureCode(List<ValidationIssue> issues) {
+    List<ValidationIssue> errors = issues.stream().filter(ValidationIssue::isError).toList();
+    if (errors.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(errors.size() == 1 ? errors.get(0).code() : ErrorCode.INVALID_SPEC);
   }
 
   @Override

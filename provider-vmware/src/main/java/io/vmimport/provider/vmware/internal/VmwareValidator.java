@@ -29,15 +29,21 @@ final class VmwareValidator implements SourceValidator {
   public List<ValidationIssue> checkSource() {
     List<ValidationIssue> issues = new ArrayList<>();
     insecureWarning().ifPresent(issues::add);
+    datacenterIssue().ifPresent(issues::add);
+    return issues;
+  }
+
+  /** An error against {@code spec.dc} when the source's datacenter does not exist. */
+  private Optional<ValidationIssue> datacenterIssue() {
     try {
       session.datacenter();
+      return Optional.empty();
     } catch (VmImportException e) {
       if (e.code() == ErrorCode.SOURCE_UNAVAILABLE) {
         throw e;
       }
-      issues.add(ValidationIssue.error(e.code(), "spec.dc", e.getMessage()));
+      return Optional.of(ValidationIssue.error(e.code(), "spec.dc", e.getMessage()));
     }
-    return issues;
   }
 
   private Optional<ValidationIssue> insecureWarning() {
@@ -63,6 +69,12 @@ final class VmwareValidator implements SourceValidator {
   public List<ValidationIssue> preflight(ImportSpec spec) {
     List<ValidationIssue> issues = new ArrayList<>();
     insecureWarning().ifPresent(issues::add);
+    // the VM is looked up in the datacenter: a wrong one is the source's mistake, not the VM name's
+    Optional<ValidationIssue> datacenter = datacenterIssue();
+    if (datacenter.isPresent()) {
+      issues.add(datacenter.get());
+      return issues;
+    }
     VmLocator locator = new VmLocator(spec.virtualMachineName(), spec.folder());
     SourceVm vm;
     VmwareInventory inventory = new VmwareInventory(session);
