@@ -2,15 +2,7 @@ package io.vmimport.cli;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
@@ -26,10 +18,7 @@ import io.vmimport.resources.SecretRef;
 import io.vmimport.resources.SourceObject;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,9 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A multi-document YAML file of the resources a user would apply to a cluster running
@@ -68,7 +54,10 @@ final class ResourceFile {
   static final String IMPORT = MigrationResources.IMPORT;
 
   /** The largest resources file read: 1 MiB, far above a file of a few hundred imports. */
-  static final int MAX_BYTES = 1 << 20;
+  static final int MAX_BYTES = YamlDocuments.MAX_BYTES;
+
+  private static final String TOO_BIG_ADVICE =
+      "a resources file; split it, or choose the import with --import in a file of its own";
 
   /**
    * Identity of one document.
@@ -151,17 +140,8 @@ final class ResourceFile {
    *     them ({@code --validate=warn})
    */
   static ResourceFile read(Path file, boolean unknownFieldsAreErrors) {
-    try {
-      // a regular file's size is known: refuse a big one without reading a byte of it
-      if (Files.isRegularFile(file) && Files.size(file) > MAX_BYTES) {
-        throw tooBig(file.toString());
-      }
-      try (InputStream in = Files.newInputStream(file)) {
-        return read(file.toString(), in, unknownFieldsAreErrors);
-      }
-    } catch (IOException e) {
-      throw new VmImportException(ErrorCode.INVALID_SPEC, file + ": cannot read: " + e, e);
-    }
+    return new Reader(file.toString(), unknownFieldsAreErrors)
+        .read(YamlDocuments.read(file, TOO_BIG_ADVICE));
   }
 
   /**
@@ -170,28 +150,8 @@ final class ResourceFile {
    */
   static ResourceFile read(String name, InputStream in, boolean unknownFieldsAreErrors)
       throws IOException {
-    byte[] bytes = in.readNBytes(MAX_BYTES + 1);
-    if (bytes.length > MAX_BYTES) {
-      throw tooBig(name);
-    }
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-    } catch (CharacterCodingException e) {
-      throw new VmImportException(
-          ErrorCode.INVALID_SPEC, name + ": not a UTF-8 text file (" + e + ")", e);
-    }
-    return parse(name, text, unknownFieldsAreErrors);
-  }
-
-  private static VmImportException tooBig(String name) {
-    return new VmImportException(
-        ErrorCode.INVALID_SPEC,
-        name
-            + ": larger than "
-            + (MAX_BYTES >> 20)
-            + " MiB, the limit for a resources file; split it, or choose the import with"
-            + " --import in a file of its own");
+    return new Reader(name, unknownFieldsAreErrors)
+        .read(YamlDocuments.read(name, in, TOO_BIG_ADVICE));
   }
 
   /** Parses a file's text; unknown fields are errors. */
@@ -200,7 +160,7 @@ final class ResourceFile {
   }
 
   static ResourceFile parse(String fileName, String yaml, boolean unknownFieldsAreErrors) {
-    return new Reader(fileName, unknownFieldsAreErrors).read(yaml);
+    return new Reader(fileName, unknownFieldsAreErrors).read(YamlDocuments.parse(fileName, yaml));
   }
 
   String fileName() {
@@ -347,7 +307,6 @@ final class ResourceFile {
   /** Reads the documents of one file. */
   private static final class Reader {
     private final String fileName;
-    private final YAMLMapper yaml;
     private final List<SecretDocument> secrets = new ArrayList<>();
     private final List<SourceDocument> sources = new ArrayList<>();
     private final List<ImportDocument> imports = new ArrayList<>();
@@ -358,116 +317,13 @@ final class ResourceFile {
     Reader(String fileName, boolean unknownFieldsAreErrors) {
       this.fileName = fileName;
       this.unknownFieldsAreErrors = unknownFieldsAreErrors;
-      LoaderOptions loader = new LoaderOptions();
-      // SnakeYAML's own limits, matched to ours: the whole file, and a depth no manifest needs
-      loader.setCodePointLimit(MAX_BYTES);
-      loader.setNestingDepthLimit(64);
-      YAMLFactory factory =
-          YAMLFactory.builder()
-              .loaderOptions(loader)
-              .streamReadConstraints(
-                  StreamReadConstraints.builder()
-                      .maxNestingDepth(64)
-                      .maxStringLength(MAX_BYTES)
-                      .maxDocumentLength(MAX_BYTES)
-                      .build())
-              .build();
-      yaml = new YAMLMapper(factory);
-      yaml.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
-    ResourceFile read(String text) {
-      refuseAliases(text);
-      int number = 0;
-      // a parser of our own, so that a top-level list is one document and not unwrapped
-      try (JsonParser parser = yaml.getFactory().createParser(text);
-          MappingIterator<JsonNode> documents = yaml.readerFor(JsonNode.class).readValues(parser)) {
-        while (documents.hasNextValue()) {
-          JsonNode document = documents.nextValue();
-          number++;
-          if (document == null || document.isNull() || document.isMissingNode()) {
-            continue; // an empty document, e.g. after a trailing "---"
-          }
-          document(number, document);
-        }
-      } catch (JsonProcessingException e) {
-        throw malformed(number + 1, e);
-      } catch (IOException e) {
-        throw new VmImportException(ErrorCode.INVALID_SPEC, fileName + ": cannot read: " + e, e);
+    ResourceFile read(List<YamlDocuments.Document> documents) {
+      for (YamlDocuments.Document document : documents) {
+        document(document.number(), document.node());
       }
       return new ResourceFile(fileName, secrets, sources, imports, warnings);
-    }
-
-    /**
-     * Jackson reads an alias ({@code *vm}) as the string {@code vm}, not as the anchored value: a
-     * file using them would import something else than it says. Kubernetes manifests rarely use
-     * them, so they are refused with where they are rather than expanded (which would also need a
-     * guard against billion-laughs expansion).
-     */
-    private void refuseAliases(String text) {
-      try (JsonParser parser = yaml.getFactory().createParser(text)) {
-        YAMLParser yamlParser = (YAMLParser) parser;
-        for (JsonToken token = parser.nextToken(); ; token = parser.nextToken()) {
-          if (token == null) {
-            if (parser.isClosed()) {
-              return;
-            }
-            continue; // end of one document; the next may follow
-          }
-          if (yamlParser.isCurrentAlias()) {
-            throw new VmImportException(
-                ErrorCode.INVALID_SPEC,
-                fileName
-                    + ": YAML alias '*"
-                    + parser.getText()
-                    + "' at line "
-                    + parser.currentTokenLocation().getLineNr()
-                    + ", column "
-                    + parser.currentTokenLocation().getColumnNr()
-                    + " is not supported; write the value out instead");
-          }
-        }
-      } catch (JsonProcessingException e) {
-        // malformed: the document-by-document read below says where, with the document's number
-      } catch (IOException e) {
-        throw new VmImportException(ErrorCode.INVALID_SPEC, fileName + ": cannot read: " + e, e);
-      }
-    }
-
-    private VmImportException malformed(int number, JsonProcessingException e) {
-      String where;
-      String problem;
-      if (e.getCause() instanceof MarkedYAMLException yamlError) {
-        Mark mark =
-            yamlError.getProblemMark() != null
-                ? yamlError.getProblemMark()
-                : yamlError.getContextMark();
-        where =
-            mark == null
-                ? ""
-                : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
-        problem =
-            yamlError.getProblem()
-                + (yamlError.getContext() == null ? "" : " (" + yamlError.getContext() + ")");
-      } else {
-        where =
-            e.getLocation() == null
-                ? ""
-                : " at line "
-                    + e.getLocation().getLineNr()
-                    + ", column "
-                    + e.getLocation().getColumnNr();
-        problem = e.getOriginalMessage();
-      }
-      return new VmImportException(
-          ErrorCode.INVALID_SPEC,
-          fileName
-              + ": malformed YAML in document "
-              + number
-              + where
-              + ": "
-              + problem.replaceAll("\\s+", " ").trim(),
-          e);
     }
 
     /**

@@ -24,11 +24,18 @@ import java.util.Optional;
 
 /** Renders the VirtualMachineImage of one disk and, for backing images, the disk's PVC. */
 public final class ImageRenderer {
-  /** The storage class the import asked for and the backend it implies. */
-  public record ImageStorage(String storageClass, ImageBackend backend) {
+  /**
+   * Where an image is stored: the storage class the import asked for (none: Harvester's default)
+   * and the backend that class implies.
+   */
+  public record ImageStorage(Optional<String> storageClass, ImageBackend backend) {
     public ImageStorage {
       requireNonNull(storageClass, "storageClass is null");
       requireNonNull(backend, "backend is null");
+    }
+
+    public ImageStorage(String storageClass, ImageBackend backend) {
+      this(Optional.of(storageClass), backend);
     }
   }
 
@@ -65,8 +72,12 @@ public final class ImageRenderer {
     spec.put("displayName", displayName);
     storage.ifPresent(
         s -> {
-          annotations.put(STORAGE_CLASS_ANNOTATION, s.storageClass());
-          spec.put("targetStorageClassName", s.storageClass());
+          s.storageClass()
+              .ifPresent(
+                  name -> {
+                    annotations.put(STORAGE_CLASS_ANNOTATION, name);
+                    spec.put("targetStorageClassName", name);
+                  });
           spec.put("backend", s.backend().wireValue());
         });
     GenericKubernetesResourceBuilder builder =
