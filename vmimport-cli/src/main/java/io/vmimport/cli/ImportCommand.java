@@ -3,7 +3,6 @@ package io.vmimport.cli;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
-import io.vmimport.api.target.ImportTarget;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.cli.ResourceOptions.ResolvedImport;
 import io.vmimport.core.EngineConfig;
@@ -63,6 +62,8 @@ final class ImportCommand implements Callable<Integer> {
 
   @Mixin ResourceOptions resources;
 
+  @Mixin StorageClassOption storageClasses;
+
   @Option(
       names = "--output-dir",
       required = true,
@@ -112,7 +113,8 @@ final class ImportCommand implements Callable<Integer> {
     Path scratch =
         scratchDir != null ? scratchDir.toAbsolutePath().normalize() : output.resolve(".scratch");
     EngineConfig config = EngineConfig.builder(scratch).maxParallelDisks(parallelDisks).build();
-    ImportTarget target = new OfflineHarvesterTarget(output, diskFormat);
+    OfflineHarvesterTarget target =
+        new OfflineHarvesterTarget(output, diskFormat, storageClasses.storage());
     checkpoints = new RetainingCheckpointStore(new FileCheckpointStore(output));
     Thread hook = new Thread(this::cancelOnShutdown, "vmimport-cancel");
     try (ImportEngine engine = EngineFactory.create(config, checkpoints)) {
@@ -144,7 +146,7 @@ final class ImportCommand implements Callable<Integer> {
 
   private int runAll(
       ImportEngine engine,
-      ImportTarget target,
+      OfflineHarvesterTarget target,
       List<ResolvedImport> imports,
       ProgressReporter progress,
       PrintWriter out) {
@@ -164,7 +166,7 @@ final class ImportCommand implements Callable<Integer> {
       try {
         ImportResult result = awaitEnd(handle);
         progress.finish();
-        printResult(out, result);
+        printResult(out, result, target.importDir(result.ref()));
       } catch (VmImportException e) {
         progress.finish();
         failed++;
@@ -253,13 +255,36 @@ final class ImportCommand implements Callable<Integer> {
     }
   }
 
-  private void printResult(PrintWriter out, ImportResult result) {
-    out.println(TerminalText.escape(result.ref() + ": " + result.phase().wireValue()));
+  /**
+   * What the import wrote and what to do next. Nothing exists in a cluster yet, and the lines say
+   * so: the phase is upstream's name for the step, not a claim that a VM was created.
+   */
+  private void printResult(PrintWriter out, ImportResult result, Path dir) {
+    out.println(
+        TerminalText.escape(
+            result.ref()
+                + ": "
+                + result.phase().wireValue()
+                + ": written to "
+                + dir
+                + "; nothing is created in a cluster yet"));
     for (PublishedImage image : result.images()) {
       out.println(TerminalText.escape("  " + image.diskName() + ": " + image.location()));
     }
     out.println(TerminalText.escape("  VM description: " + result.vmLocation()));
+    out.println(
+        TerminalText.escape(
+            "  manifests: "
+                + dir.resolve(OfflineHarvesterTarget.IMAGES_FILE)
+                + ", "
+                + dir.resolve(OfflineHarvesterTarget.MANIFESTS_FILE)));
     NicPlacement.lines(result.vm()).forEach(line -> out.println(TerminalText.escape("  " + line)));
+    out.println(
+        TerminalText.escape(
+            "  next: vmimport serve "
+                + dir
+                + ", then the kubectl commands in "
+                + dir.resolve(OfflineHarvesterTarget.README_FILE)));
     out.flush();
   }
 

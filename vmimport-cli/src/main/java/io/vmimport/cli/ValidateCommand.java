@@ -46,6 +46,8 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Mixin ResourceOptions resources;
 
+  @Mixin StorageClassOption storageClasses;
+
   @Option(
       names = "--output-dir",
       paramLabel = "DIR",
@@ -60,7 +62,8 @@ final class ValidateCommand implements Callable<Integer> {
     ResourceFile file = resources.read(err, System.in);
     Path output = outputDir.toAbsolutePath().normalize();
     EngineConfig config = EngineConfig.builder(output.resolve(".scratch")).build();
-    ImportTarget target = new OfflineHarvesterTarget(output, DiskFormat.QCOW2);
+    ImportTarget target =
+        new OfflineHarvesterTarget(output, DiskFormat.QCOW2, storageClasses.storage());
     int exit = ExitCodes.SUCCESS;
     try (ImportEngine engine = EngineFactory.create(config, new InMemoryCheckpointStore())) {
       List<ResolvedImport> imports = resources.resolve(file, engine.providers());

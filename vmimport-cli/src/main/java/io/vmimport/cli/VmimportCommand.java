@@ -13,11 +13,16 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = {
-      "Imports virtual machines from vSphere, OpenStack, OVA (or any source provider on the class"
-          + " path) as disk images and a VM description, reading the same resources as Harvester's"
+      "Imports virtual machines from vSphere and OpenStack (or any source provider on the class"
+          + " path) as disk images, Harvester manifests and a VM description, reading the same resources as Harvester's"
           + " vm-import-controller: Secrets, *Source objects and VirtualMachineImports.",
     },
-    subcommands = {ImportCommand.class, InspectCommand.class, ValidateCommand.class},
+    subcommands = {
+      ImportCommand.class,
+      InspectCommand.class,
+      ValidateCommand.class,
+      ServeCommand.class
+    },
     footerHeading = ExitCodes.HEADING,
     footer = {ExitCodes.FOOTER, "", "See 'vmimport <command> --help' and vmimport-cli/README.md."})
 final class VmimportCommand implements Runnable {
@@ -36,6 +41,6 @@ final class VmimportCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing command: choose one of import, inspect, validate");
+        spec.commandLine(), "missing command: choose one of import, inspect, validate, serve");
   }
 }

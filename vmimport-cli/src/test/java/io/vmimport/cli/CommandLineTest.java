@@ -471,6 +471,86 @@ class CommandLineTest {
     assertThat(allowed.out()).isEqualTo("default/test-import: valid\n" + NIC_LINE);
   }
 
+  /** Issue #14: the cluster's storage classes decide the images' backend, as online. */
+  @Test
+  void theClustersStorageClassesDecideTheBackendAndAnUnknownClassIsAnError() throws IOException {
+    Path classes = dir.resolve("classes.yaml");
+    Files.writeString(
+        classes,
+        """
+        apiVersion: v1
+        kind: List
+        items:
+        - apiVersion: storage.k8s.io/v1
+          kind: StorageClass
+          metadata:
+            name: harvester-longhorn
+            annotations:
+              storageclass.kubernetes.io/is-default-class: "true"
+          provisioner: driver.longhorn.io
+        - apiVersion: storage.k8s.io/v1
+          kind: StorageClass
+          metadata:
+            name: lvm-striped
+          provisioner: lvm.driver.harvesterhci.io
+        """);
+    rewrite("  virtualMachineName: ", "  storageClass: fast\n  virtualMachineName: ");
+
+    Result unknown =
+        CliRunner.run(
+            "validate",
+            "-f",
+            fixture.resources.toString(),
+            "--storage-classes",
+            classes.toString());
+    rewrite("storageClass: fast", "storageClass: lvm-striped");
+    Result imported =
+        CliRunner.run(
+            "import",
+            "-f",
+            fixture.resources.toString(),
+            "--output-dir",
+            o(),
+            "--format",
+            "raw",
+            "--storage-classes",
+            classes.toString());
+
+    assertThat(unknown.exitCode()).as(unknown.toString()).isEqualTo(2);
+    assertThat(unknown.out())
+        .isEqualTo(
+            "default/test-import: ERROR spec.storageClass: storage class 'fast' is not in "
+                + classes
+                + "; it has [harvester-longhorn, lvm-striped] (INVALID_SPEC)\n");
+    assertThat(imported.exitCode()).as(imported.toString()).isZero();
+    String manifests =
+        Files.readString(
+            out.resolve("default").resolve(TestdiskFixture.IMPORT).resolve("manifests.yaml"));
+    assertThat(manifests)
+        .contains("backend: cdi", "targetStorageClassName: lvm-striped")
+        .doesNotContain("kind: PersistentVolumeClaim");
+  }
+
+  @Test
+  void aStorageClassesFileOfAnotherKindIsBadInput() throws IOException {
+    Path classes = dir.resolve("classes.yaml");
+    Files.writeString(classes, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+
+    Result result =
+        CliRunner.run(
+            "validate",
+            "-f",
+            fixture.resources.toString(),
+            "--storage-classes",
+            classes.toString());
+
+    assertBadInput(
+        result,
+        classes
+            + ": document 1 is a 'ConfigMap', not a StorageClass or a List of them; write it with"
+            + " 'kubectl get storageclass -o yaml'");
+  }
+
   /** A second import of the fixture's VM, named {@code second}. */
   static void addSecondImport(Path resources) throws IOException {
     String text = Files.readString(resources);

@@ -63,11 +63,18 @@ class VmimportCliIT {
             "default/test-import disk-1: done (",
             "default/test-import: phase: diskImageSubmitted",
             "default/test-import: phase: virtualMachineCreated",
-            "default/test-import: virtualMachineCreated\n",
             "  disk-0: " + vmDir.resolve("disk-0.qcow2"),
             "  disk-1: " + vmDir.resolve("disk-1.qcow2"),
+            "default/test-import: virtualMachineCreated: written to "
+                + vmDir
+                + "; nothing is created in a cluster yet\n",
             "  VM description: " + vmDir.resolve("vm.json"),
-            CommandLineTest.NIC_LINE)
+            "  manifests: " + vmDir.resolve("images.yaml") + ", " + vmDir.resolve("manifests.yaml"),
+            CommandLineTest.NIC_LINE,
+            "  next: vmimport serve "
+                + vmDir
+                + ", then the kubectl commands in "
+                + vmDir.resolve("README.md"))
         .as("raw exports are written straight into qcow2, without a qemu-img pass")
         .doesNotContain("converting");
     assertThat(first.err()).isEmpty();
@@ -97,7 +104,7 @@ class VmimportCliIT {
         .contains(
             "default/test-import disk-0: done, converted by an earlier run (",
             "default/test-import disk-1: done, converted by an earlier run (",
-            "default/test-import: virtualMachineCreated\n")
+            "default/test-import: virtualMachineCreated: written to ")
         .doesNotContain("exporting");
     assertSameContent(fixture.sourceDir.resolve("disk0.raw"), vmDir.resolve("disk-0.qcow2"));
   }
@@ -168,8 +175,8 @@ class VmimportCliIT {
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.out())
         .contains(
-            "default/test-import: virtualMachineCreated\n",
-            "default/second: virtualMachineCreated\n");
+            "default/test-import: virtualMachineCreated: written to ",
+            "default/second: virtualMachineCreated: written to ");
     for (String name : List.of(TestdiskFixture.IMPORT, "second")) {
       assertThat(
               Files.mismatch(

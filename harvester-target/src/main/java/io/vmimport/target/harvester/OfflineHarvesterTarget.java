@@ -21,6 +21,7 @@ import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
 import io.vmimport.core.DirectoryTarget;
+import io.vmimport.target.harvester.internal.HarvesterKeys;
 import io.vmimport.target.harvester.internal.ImageRenderer;
 import io.vmimport.target.harvester.internal.ImageRenderer.ImageStorage;
 import io.vmimport.target.harvester.internal.VirtualMachineRenderer;
@@ -36,19 +37,25 @@ import java.util.Optional;
 
 /**
  * The offline sink of {@code vmimport import --output-dir}: the disks and {@code vm.json} of {@link
- * DirectoryTarget}, plus {@code manifests.yaml} (the VirtualMachineImages, PVCs where the backend
- * needs them, and the VirtualMachine this import would create in Harvester) and a {@code README.md}
- * saying how to upload and apply them. Image URLs are placeholders the user replaces.
+ * DirectoryTarget}, plus the manifests that finish the import on a Harvester cluster: {@code
+ * images.yaml} (the VirtualMachineImages) and {@code manifests.yaml} (the images again, the PVCs
+ * the backing-image backend needs, and the VirtualMachine), and a {@code README.md} saying how to
+ * apply them. Image URLs are placeholders until {@code vmimport serve} (or the user) fills them in.
+ *
+ * <p>Why two files: with the backing-image backend each VM disk is a PVC of the storage class
+ * Harvester creates for the image once the image exists, so the PVCs and the VM are applied after
+ * the images are imported; the README gives the {@code kubectl wait} in between.
  */
 public final class OfflineHarvesterTarget implements ImportTarget {
+  public static final String IMAGES_FILE = "images.yaml";
   public static final String MANIFESTS_FILE = "manifests.yaml";
   public static final String README_FILE = "README.md";
 
-  /** Stands where the URL the user hosts the disk at goes; the README says so. */
+  /** Stands where the URL the disk is served at goes; the README says so. */
   public static final String URL_PLACEHOLDER = "https://REPLACE-WITH-WHERE-YOU-HOST-THE-DISK/";
 
   private final DirectoryTarget files;
-  private final ImageBackend backend;
+  private final OfflineStorage storage;
   private final KubernetesSerialization kubernetes = new KubernetesSerialization();
   // plain YAML as people write manifests: no quotes where none are needed
   private final YAMLMapper yaml =
@@ -59,18 +66,17 @@ public final class OfflineHarvesterTarget implements ImportTarget {
           .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .build();
 
-  /** Images for the CDI backend (no PVCs to create by hand). */
+  /** For a standard Harvester: see {@link OfflineStorage#harvesterDefaults()}. */
   public OfflineHarvesterTarget(Path outputDir, DiskFormat format) {
-    this(outputDir, format, ImageBackend.CDI);
+    this(outputDir, format, OfflineStorage.harvesterDefaults());
   }
 
   /**
-   * @param backend the backend of the import's storage class (unknown without a cluster): with
-   *     {@link ImageBackend#BACKING_IMAGE} the manifests also hold one PVC per disk
+   * @param storage how the images' storage class and backend are decided
    */
-  public OfflineHarvesterTarget(Path outputDir, DiskFormat format, ImageBackend backend) {
+  public OfflineHarvesterTarget(Path outputDir, DiskFormat format, OfflineStorage storage) {
     this.files = new DirectoryTarget(outputDir, format);
-    this.backend = requireNonNull(backend, "backend is null");
+    this.storage = requireNonNull(storage, "storage is null");
   }
 
   @Override
@@ -80,7 +86,9 @@ public final class OfflineHarvesterTarget implements ImportTarget {
 
   @Override
   public List<ValidationIssue> preflight(TargetVm vm) {
-    return files.preflight(vm);
+    List<ValidationIssue> issues = new ArrayList<>(files.preflight(vm));
+    issues.addAll(storage.check(vm.storageClass()));
+    return issues;
   }
 
   @Override
@@ -102,8 +110,12 @@ public final class OfflineHarvesterTarget implements ImportTarget {
   public String createVm(TargetVm vm, List<PublishedImage> images) {
     String description = files.createVm(vm, images);
     Path dir = files.importDir(vm.importRef());
+    List<HasMetadata> imageObjects = new ArrayList<>();
+    List<HasMetadata> all = new ArrayList<>();
+    manifests(vm, images, imageObjects, all);
     try {
-      Files.writeString(dir.resolve(MANIFESTS_FILE), manifests(vm, images), StandardCharsets.UTF_8);
+      Files.writeString(dir.resolve(IMAGES_FILE), yaml(imageObjects), StandardCharsets.UTF_8);
+      Files.writeString(dir.resolve(MANIFESTS_FILE), yaml(all), StandardCharsets.UTF_8);
       Files.writeString(dir.resolve(README_FILE), readme(vm, images), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new VmImportException(
@@ -112,23 +124,42 @@ public final class OfflineHarvesterTarget implements ImportTarget {
     return description;
   }
 
-  /** The YAML documents, in the order they must be applied. */
+  /** The content of {@code manifests.yaml}: every object, in the order they must be applied. */
   String manifests(TargetVm vm, List<PublishedImage> images) {
-    List<HasMetadata> objects = new ArrayList<>();
+    List<HasMetadata> all = new ArrayList<>();
+    manifests(vm, images, new ArrayList<>(), all);
+    return yaml(all);
+  }
+
+  private void manifests(
+      TargetVm vm,
+      List<PublishedImage> images,
+      List<HasMetadata> imageObjects,
+      List<HasMetadata> all) {
     List<String> claims = new ArrayList<>();
-    Optional<ImageStorage> storage = vm.storageClass().map(s -> new ImageStorage(s, backend));
+    ImageStorage imageStorage = storage.storageFor(vm.storageClass());
     for (int i = 0; i < vm.disks().size(); i++) {
       TargetDisk disk = vm.disks().get(i);
       GenericKubernetesResource image =
           ImageRenderer.image(
-              vm, disk, 1, URL_PLACEHOLDER + images.get(i).imageName(), storage, Optional.empty());
-      objects.add(image);
+              vm,
+              disk,
+              1,
+              URL_PLACEHOLDER + images.get(i).imageName(),
+              Optional.of(imageStorage),
+              Optional.empty());
+      imageObjects.add(image);
+      all.add(image);
+      // backing image: a PVC of the image's class per disk; CDI: the image's own volume
       claims.add(image.getMetadata().getName());
-      if (storage.isPresent() && backend == ImageBackend.BACKING_IMAGE) {
-        objects.add(offlinePvc(image, disk));
+      if (imageStorage.backend() == ImageBackend.BACKING_IMAGE) {
+        all.add(offlinePvc(image, disk));
       }
     }
-    objects.add(VirtualMachineRenderer.render(vm, claims));
+    all.add(VirtualMachineRenderer.render(vm, claims));
+  }
+
+  private String yaml(List<HasMetadata> objects) {
     StringBuilder out = new StringBuilder();
     for (HasMetadata object : objects) {
       out.append("---\n").append(toYaml(object));
@@ -171,31 +202,68 @@ public final class OfflineHarvesterTarget implements ImportTarget {
           .append(image.diskName())
           .append(")\n");
     }
+    String namespace = vm.importRef().namespace();
     return "# "
         + vm.name()
         + ": disks and manifests for Harvester\n\n"
         + "Imported from `"
         + vm.sourceName()
-        + "` by vmimport. Disk files in this folder:\n\n"
+        + "` by vmimport. Nothing has been created in a cluster yet: this folder holds what"
+        + " finishes the import there.\n\n"
+        + "Disk files:\n\n"
         + disks
-        + "\n## Upload\n\n"
-        + "Either:\n\n"
-        + "1. Host the disk files on a web server Harvester can reach (it must answer HEAD with"
-        + " Content-Length and honour Range requests), replace each `"
+        + "\n- `"
+        + IMAGES_FILE
+        + "`: the VirtualMachineImages, one per disk\n"
+        + "- `"
+        + MANIFESTS_FILE
+        + "`: the images, "
+        + (storage.storageFor(vm.storageClass()).backend() == ImageBackend.BACKING_IMAGE
+            ? "a PersistentVolumeClaim per disk (of the class Harvester makes for each image), "
+            : "")
+        + "and the VirtualMachine\n"
+        + "- `vm.json`: the VM as vmimport mapped it\n\n"
+        + storage.explain(vm.storageClass())
+        + "\n\n## Finish the import\n\n"
+        + "1. Serve the disks where Harvester can download them. From a host it reaches:\n\n"
+        + "   ```sh\n"
+        + "   vmimport serve "
+        + files.importDir(vm.importRef())
+        + "\n"
+        + "   ```\n\n"
+        + "   It serves the disk files and writes their URLs into `"
+        + IMAGES_FILE
+        + "` and `"
+        + MANIFESTS_FILE
+        + "` (`--url` when the address it prints is not the one Harvester reaches). Keep it"
+        + " running until step 3. Or host the files on a web server of your own that answers"
+        + " HEAD with Content-Length and honours Range requests, and replace each `"
         + URL_PLACEHOLDER
-        + "...` in `manifests.yaml` with the file's URL, then run\n"
-        + "   `kubectl apply -n "
-        + vm.importRef().namespace()
-        + " -f manifests.yaml`.\n"
-        + "2. Or upload each disk in the Harvester UI (Images > Create > Upload File), naming the"
-        + " image as `metadata.name` of the matching VirtualMachineImage in `manifests.yaml`; wait"
-        + " until it is Active, delete the VirtualMachineImage documents from `manifests.yaml`, and"
-        + " apply the rest with kubectl.\n\n"
-        + "Apply the VirtualMachine last: its volumes refer to the images' volumes by name.\n"
-        + (backend == ImageBackend.BACKING_IMAGE && vm.storageClass().isPresent()
-            ? "\nThe PersistentVolumeClaims use the storage class Harvester creates for each"
-                + " image (`longhorn-<image>`): apply them once the images are Active.\n"
-            : "");
+        + "...` in both files with the file's URL.\n"
+        + "2. Create the images and wait until Harvester has imported them:\n\n"
+        + "   ```sh\n"
+        + "   kubectl apply -f "
+        + IMAGES_FILE
+        + "\n"
+        + "   kubectl -n "
+        + namespace
+        + " wait virtualmachineimage -l "
+        + HarvesterKeys.IMPORT_UID_LABEL
+        + "="
+        + vm.importRef().uid()
+        + " --for=condition=Imported --timeout=24h\n"
+        + "   ```\n"
+        + "3. Create the rest (the images again, unchanged):\n\n"
+        + "   ```sh\n"
+        + "   kubectl apply -f "
+        + MANIFESTS_FILE
+        + "\n"
+        + "   ```\n";
+  }
+
+  /** The folder of an import's disks, manifests and README. */
+  public Path importDir(ImportRef ref) {
+    return files.importDir(ref);
   }
 
   @Override
@@ -213,8 +281,9 @@ public final class OfflineHarvesterTarget implements ImportTarget {
   public void discard(ImportRef ref) {
     Path dir = files.importDir(ref);
     try {
-      Files.deleteIfExists(dir.resolve(MANIFESTS_FILE));
-      Files.deleteIfExists(dir.resolve(README_FILE));
+      for (String name : List.of(IMAGES_FILE, MANIFESTS_FILE, README_FILE)) {
+        Files.deleteIfExists(dir.resolve(name));
+      }
     } catch (IOException e) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED, "could not remove manifests in " + dir + ": " + e, e);
