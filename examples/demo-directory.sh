@@ -103,11 +103,12 @@ qemu-img compare -q "$out/default/web01/disk-0.qcow2" "$work/boot.raw" && echo "
 qemu-img compare -q "$out/default/web01/disk-1.qcow2" "$vm/disk1.raw" && echo "disk-1.qcow2 = source disk1"
 echo "source VM power state now: $(cat "$vm/power")"
 echo
-echo "converted disks and the VM description are in $out/default/web01:"
+echo "converted disks, the VM description and the Harvester manifests are in $out/default/web01:"
 ls -l "$out/default/web01"
 echo
 echo "== next, try (from $root; the example provider must be on the class path):"
 echo "    export VMIMPORT_CLASSPATH=$examples_jar"
 echo "    ./vmimport validate -f $out/resources.yaml"
 echo "    ./vmimport inspect  -f $out/resources.yaml -o json"
+echo "    ./vmimport serve $out      # serves the disks to a Harvester cluster; then $out/default/web01/README.md"
 echo "demo done in $(($(date +%s) - t0)) s"

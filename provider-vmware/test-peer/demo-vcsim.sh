@@ -161,6 +161,7 @@ qemu-img compare -q "$disk" "$work/web01.raw" && echo "$(basename "$disk") = web
 echo
 echo "converted disk:     $disk"
 echo "VM description:     $(ls "$out"/default/web01/*.json | head -1)"
+echo "Harvester manifests: $out/default/web01/images.yaml, manifests.yaml (how to apply: README.md)"
 echo "resources:          $out/resources.yaml"
 ls -l "$out/default/web01"
 echo
@@ -169,6 +170,7 @@ echo "    ./vmimport validate -f $out/resources.yaml"
 echo "    ./vmimport inspect  -f $out/resources.yaml -o json"
 echo "    ./vmimport import   -f $out/resources.yaml --output-dir $out"
 if [ "$keep_running" != 1 ]; then
-  echo "  (they need vcsim: run ./demo.sh --keep-running to leave it running)"
+  echo "  (these three need vcsim: run ./demo.sh --keep-running to leave it running)"
 fi
+echo "    ./vmimport serve $out      # serves the disk to a Harvester cluster; then $out/default/web01/README.md"
 echo "demo done in $(($(date +%s) - t0)) s"

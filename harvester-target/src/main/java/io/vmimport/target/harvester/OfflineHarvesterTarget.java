@@ -240,7 +240,7 @@ public final class OfflineHarvesterTarget implements ImportTarget {
         + " HEAD with Content-Length and honours Range requests, and replace each `"
         + URL_PLACEHOLDER
         + "...` in both files with the file's URL.\n"
-        + "2. Create the images and wait until Harvester has imported them:\n\n"
+        + "2. From this folder, create the images and wait until Harvester has imported them:\n\n"
         + "   ```sh\n"
         + "   kubectl apply -f "
         + IMAGES_FILE
