@@ -1,14 +1,12 @@
 package io.vmimport.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.target.harvester.ImageServer;
 import io.vmimport.target.harvester.ImageServerConfig;
+import io.vmimport.target.harvester.ManifestYaml;
 import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -81,13 +79,6 @@ final class ServeCommand implements Callable<Integer> {
 
   /** Counted down when the command is to stop; tests and the shutdown hook use it. */
   private final CountDownLatch stop = new CountDownLatch(1);
-
-  private final YAMLMapper yaml =
-      YAMLMapper.builder()
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .build();
 
   @Override
   public Integer call() throws IOException {
@@ -230,9 +221,9 @@ final class ServeCommand implements Callable<Integer> {
     return disk;
   }
 
-  /** Sets {@code spec.url} of the images named in {@code urls}; leaves every other line alone. */
-  private void rewrite(Path file, Map<String, String> urls) throws IOException {
-    StringBuilder text = new StringBuilder();
+  /** Sets {@code spec.url} of the images named in {@code urls}; leaves everything else alone. */
+  private static void rewrite(Path file, Map<String, String> urls) throws IOException {
+    List<JsonNode> documents = new ArrayList<>();
     for (YamlDocuments.Document document : YamlDocuments.read(file, "a manifests file")) {
       JsonNode node = document.node();
       String name = node.at("/metadata/name").asText();
@@ -241,20 +232,12 @@ final class ServeCommand implements Callable<Integer> {
           && node.path("spec") instanceof ObjectNode imageSpec) {
         imageSpec.put("url", urls.get(name));
       }
-      text.append("---\n").append(toYaml(node));
+      documents.add(node);
     }
     Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(temporary, text, StandardCharsets.UTF_8);
+    Files.writeString(temporary, ManifestYaml.write(documents), StandardCharsets.UTF_8);
     Files.move(
         temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private String toYaml(JsonNode node) {
-    try {
-      return yaml.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a tree read from YAML is always writable", e);
-    }
   }
 
   private InetSocketAddress bindAddress() {

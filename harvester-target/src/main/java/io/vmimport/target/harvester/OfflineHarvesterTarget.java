@@ -2,9 +2,7 @@ package io.vmimport.target.harvester;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -57,14 +55,6 @@ public final class OfflineHarvesterTarget implements ImportTarget {
   private final DirectoryTarget files;
   private final OfflineStorage storage;
   private final KubernetesSerialization kubernetes = new KubernetesSerialization();
-  // plain YAML as people write manifests: no quotes where none are needed
-  private final YAMLMapper yaml =
-      YAMLMapper.builder()
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-          // label values such as "1" and "true" must stay strings
-          .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
-          .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .build();
 
   /** For a standard Harvester: see {@link OfflineStorage#harvesterDefaults()}. */
   public OfflineHarvesterTarget(Path outputDir, DiskFormat format) {
@@ -160,19 +150,8 @@ public final class OfflineHarvesterTarget implements ImportTarget {
   }
 
   private String yaml(List<HasMetadata> objects) {
-    StringBuilder out = new StringBuilder();
-    for (HasMetadata object : objects) {
-      out.append("---\n").append(toYaml(object));
-    }
-    return out.toString();
-  }
-
-  private String toYaml(HasMetadata object) {
-    try {
-      return yaml.writeValueAsString(yaml.readTree(kubernetes.asJson(object)));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a rendered object is always serialisable", e);
-    }
+    return ManifestYaml.write(
+        objects.stream().map(object -> kubernetes.convertValue(object, JsonNode.class)).toList());
   }
 
   /**
