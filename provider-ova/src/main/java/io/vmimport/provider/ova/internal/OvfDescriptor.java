@@ -84,6 +84,14 @@ final class OvfDescriptor {
           ErrorCode.INVALID_SPEC,
           name + " is not an OVF descriptor: its root element is " + Xml.localName(root));
     }
+    if ("http://www.vmware.com/schema/ovf/1/envelope".equals(root.getNamespaceURI())
+        || Xml.attr(root, "version").orElse("").startsWith("0.")) {
+      throw new VmImportException(
+          ErrorCode.NOT_SUPPORTED,
+          name
+              + " is a pre-standard OVF 0.9 descriptor, which vmimport does not read; convert the"
+              + " package to OVF 1.0 or later (e.g. ovftool --lax in.ova out.ova)");
+    }
     return new OvfDescriptor(name, root);
   }
 

@@ -62,12 +62,7 @@ final class OvfHardwareMapper {
         Xml.child(system, "VirtualHardwareSection")
             .orElseThrow(
                 () -> unsupported("VirtualSystem " + name + " has no VirtualHardwareSection"));
-    List<Element> items = new ArrayList<>();
-    for (Element item : Xml.children(hardware, "Item", "StorageItem", "EthernetPortItem")) {
-      if (applies(item, configuration)) {
-        items.add(item);
-      }
-    }
+    List<Element> items = itemsFor(hardware, configuration);
     Map<String, Element> byInstance = new HashMap<>();
     for (Element item : items) {
       Xml.text(item, "InstanceID").ifPresent(instance -> byInstance.put(instance, item));
@@ -182,6 +177,36 @@ final class OvfHardwareMapper {
         .findFirst()
         .or(() -> all.stream().findFirst())
         .map(OvfDescriptor.Configuration::id);
+  }
+
+  /**
+   * The items of one configuration, in document order. An item naming configurations applies to
+   * those only, and replaces the item of the same InstanceID that names none (how a descriptor says
+   * "1 vCPU, but 4 in the large configuration").
+   */
+  private static List<Element> itemsFor(Element hardware, Optional<String> configuration) {
+    Map<String, Element> chosen = new LinkedHashMap<>();
+    List<Element> withoutId = new ArrayList<>();
+    for (Element item : Xml.children(hardware, "Item", "StorageItem", "EthernetPortItem")) {
+      if (!applies(item, configuration)) {
+        continue;
+      }
+      Optional<String> instance = Xml.text(item, "InstanceID");
+      if (instance.isEmpty()) {
+        withoutId.add(item);
+      } else if (Xml.attr(item, "configuration").isPresent()
+          || !chosen.containsKey(instance.get())) {
+        chosen.put(instance.get(), item);
+      }
+    }
+    List<Element> items = new ArrayList<>();
+    for (Element item : Xml.children(hardware, "Item", "StorageItem", "EthernetPortItem")) {
+      Optional<String> instance = Xml.text(item, "InstanceID");
+      if (instance.isPresent() ? chosen.get(instance.get()) == item : withoutId.contains(item)) {
+        items.add(item);
+      }
+    }
+    return items;
   }
 
   private static boolean applies(Element item, Optional<String> configuration) {
