@@ -35,8 +35,11 @@ public final class NginxPeer {
                     () -> {
                       try {
                         started.close();
+                        deleteTree(work);
                       } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
+                      } catch (IOException e) {
+                        System.err.println("could not remove " + work + ": " + e);
                       }
                     }));
       } catch (IOException e) {
@@ -46,6 +49,14 @@ public final class NginxPeer {
       }
     }
     return nginx;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
   }
 
   /** The directory nginx serves; files put here are served at once. */
