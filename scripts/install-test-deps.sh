@@ -7,6 +7,10 @@ command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 # Debian's maven package brings a Java runtime, not the compiler the build needs
 command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+# provider-ova's tests serve OVAs over HTTPS with basic auth from a real nginx; openssl makes the
+# throw-away CA
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

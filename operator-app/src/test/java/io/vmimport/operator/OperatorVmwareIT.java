@@ -536,7 +536,7 @@ class OperatorVmwareIT {
             "spec.sourceCluster.namespace: VmwareSource other-team/vcsim is in another namespace")
         .contains("allowCrossNamespaceSources");
 
-    // no OVA provider ships yet: the source says so instead of staying silent
+    // an OvaSource whose host does not resolve says so instead of staying silent
     OvaSource ova = new OvaSource();
     ova.setMetadata(new ObjectMetaBuilder().withName("appliance").withNamespace(NS).build());
     OvaSourceSpec spec = new OvaSourceSpec();
@@ -547,7 +547,7 @@ class OperatorVmwareIT {
         cluster.awaitSource(
             OvaSource.class, "appliance", s -> "clusterNotReady".equals(statusOf(s)));
     assertThat(condition(notReady.getStatus().conditions, "ClusterError").message)
-        .containsIgnoringCase("ova");
+        .contains("downloads.example", "cannot be reached");
   }
 
   @Test
