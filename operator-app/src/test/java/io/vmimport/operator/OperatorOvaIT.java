@@ -56,6 +56,32 @@ class OperatorOvaIT {
     }
   }
 
+  /**
+   * A tenant who may create an OvaSource must not make the operator read its own pod's files: a
+   * {@code file://} URL is refused, the source is not ready, and the message says what to do.
+   */
+  @Test
+  void aFileUrlIsRefusedSoThatASourceCannotReadTheOperatorsFiles() throws Exception {
+    OvaSource source = new OvaSource();
+    source.setMetadata(new ObjectMetaBuilder().withName("local").withNamespace(NS).build());
+    OvaSourceSpec spec = new OvaSourceSpec();
+    spec.url = SharedOva.virtualBox().toUri().toString();
+    source.setSpec(spec);
+    client.resources(OvaSource.class).inNamespace(NS).resource(source).create();
+
+    OvaSource refused =
+        cluster.awaitSource(
+            OvaSource.class, "local", s -> "clusterNotReady".equals(TestCluster.statusOf(s)));
+
+    assertThat(condition(refused.getStatus().conditions, "ClusterReady").message)
+        .isEqualTo(
+            "OvaSource "
+                + NS
+                + "/local: spec.url: the operator does not read local files ("
+                + spec.url
+                + "); serve the file over https, or import it with the vmimport command");
+  }
+
   @Test
   void importsTheVirtualBoxOvaOverHttpsToARunningVm() throws Exception {
     Nginx nginx = NginxPeer.get();

@@ -67,21 +67,48 @@ public final class SourceResolver {
             id,
             ResourceField.root(document, JSON.valueToTree(source)).get("spec"),
             warning -> log.warn("{}", warning));
-    return MigrationResources.sourceSpec(
-        document,
-        object,
-        policy,
-        ref -> {
-          Secret secret = client.secrets().inNamespace(ref.namespace()).withName(ref.name()).get();
-          if (secret == null) {
-            throw new VmImportException(
-                ErrorCode.INVALID_SPEC,
-                document + ": spec.credentials: Secret " + ref + " does not exist",
-                null,
-                true);
-          }
-          return MigrationResources.secretData(
-              ResourceField.root("Secret " + ref, JSON.valueToTree(secret)));
-        });
+    SourceSpec spec =
+        MigrationResources.sourceSpec(
+            document,
+            object,
+            policy,
+            ref -> {
+              Secret secret =
+                  client.secrets().inNamespace(ref.namespace()).withName(ref.name()).get();
+              if (secret == null) {
+                throw new VmImportException(
+                    ErrorCode.INVALID_SPEC,
+                    document + ": spec.credentials: Secret " + ref + " does not exist",
+                    null,
+                    true);
+              }
+              return MigrationResources.secretData(
+                  ResourceField.root("Secret " + ref, JSON.valueToTree(secret)));
+            });
+    refuseLocalFiles(document, spec);
+    return spec;
+  }
+
+  /**
+   * A source may not point the operator at its own file system: a {@code file://} URL (an
+   * OvaSource's {@code spec.url}, or any other setting) would let whoever may create a source read
+   * the files of the operator's pod. The command line and the SDK read local files; the operator
+   * does not.
+   */
+  private static void refuseLocalFiles(String document, SourceSpec spec) {
+    spec.settings()
+        .forEach(
+            (field, value) -> {
+              if (value.strip().regionMatches(true, 0, "file:", 0, "file:".length())) {
+                throw new VmImportException(
+                    ErrorCode.INVALID_SPEC,
+                    document
+                        + ": spec."
+                        + field
+                        + ": the operator does not read local files ("
+                        + value.strip()
+                        + "); serve the file over https, or import it with the vmimport command");
+              }
+            });
   }
 }
