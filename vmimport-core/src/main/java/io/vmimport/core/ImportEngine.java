@@ -17,13 +17,15 @@ import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
 import io.vmimport.api.target.ImportTarget;
 import io.vmimport.core.internal.CancelSignal;
+import io.vmimport.core.internal.CheckpointJournal;
+import io.vmimport.core.internal.EngineServices;
 import io.vmimport.core.internal.ImportRun;
 import io.vmimport.core.internal.Retrier;
 import io.vmimport.core.internal.RunningImports;
 import io.vmimport.core.internal.ScratchBudget;
+import io.vmimport.core.internal.SourceCleanup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -46,7 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class ImportEngine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ImportEngine.class);
 
-  private final ImportRun.Services services;
+  private final EngineServices services;
 
   @Inject
   public ImportEngine(
@@ -57,7 +59,7 @@ public final class ImportEngine implements AutoCloseable {
       TimeSource time) {
     requireNonNull(config, "config is null");
     this.services =
-        new ImportRun.Services(
+        new EngineServices(
             requireNonNull(providers, "providers is null"),
             requireNonNull(converter, "converter is null"),
             requireNonNull(checkpoints, "checkpoints is null"),
@@ -67,6 +69,7 @@ public final class ImportEngine implements AutoCloseable {
             Executors.newFixedThreadPool(config.maxParallelDisks(), daemon("vmimport-disk")),
             Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")),
             ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()),
+            new ScratchFiles(config.scratchDir()),
             new RunningImports());
   }
 
@@ -156,9 +159,10 @@ public final class ImportEngine implements AutoCloseable {
    */
   public void discard(
       ImportRef ref, SourceSpec source, ImportTarget target, ImportListener listener) {
-    if (!ImportRun.leftovers(services, ref).isEmpty()) {
+    CheckpointJournal journal = new CheckpointJournal(services.checkpoints(), ref);
+    if (!journal.leftovers().isEmpty()) {
       try (SourceSession session = openSession(source)) {
-        ImportRun.releaseLeftovers(services, ref, session, listener);
+        new SourceCleanup(services.retrier(), ref, journal).releaseLeftovers(session, listener);
       }
     }
     discard(ref, target);
@@ -172,7 +176,8 @@ public final class ImportEngine implements AutoCloseable {
    * @throws VmImportException the target could not remove its objects
    */
   public void discard(ImportRef ref, ImportTarget target) {
-    List<SourceArtifact> leftovers = ImportRun.leftovers(services, ref);
+    CheckpointJournal journal = new CheckpointJournal(services.checkpoints(), ref);
+    List<SourceArtifact> leftovers = journal.leftovers();
     if (!leftovers.isEmpty()) {
       log.warn(
           "{}: an earlier run left these on the source, and the source is not known here;"
@@ -181,13 +186,15 @@ public final class ImportEngine implements AutoCloseable {
           leftovers);
     }
     target.discard(ref);
-    services.checkpoints().delete(ref);
-    Path scratch = ImportRun.scratchOf(services.config(), ref);
+    journal.discard();
     try {
-      ImportRun.deleteTree(scratch);
+      services.scratchFiles().removeStaging(ref);
     } catch (IOException | UncheckedIOException e) {
       throw new VmImportException(
-          ErrorCode.CLEANUP_FAILED, "cannot remove " + scratch + ": " + e, e, true);
+          ErrorCode.CLEANUP_FAILED,
+          "cannot remove " + services.scratchFiles().stagingDir(ref) + ": " + e,
+          e,
+          true);
     }
   }
 

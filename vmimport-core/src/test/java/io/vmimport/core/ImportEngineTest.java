@@ -793,7 +793,7 @@ class ImportEngineTest {
 
   @Test
   void aRerunForAnotherVmWithTheSameDiskKeysExportsThatVmsDisks() throws IOException {
-    CheckpointStore retaining = new RetainingStore(new InMemoryCheckpointStore());
+    CheckpointStore retaining = new RetainingCheckpointStore(new InMemoryCheckpointStore());
     engine.close();
     engine = newEngine(config().build(), retaining);
     run(spec().build());
@@ -830,7 +830,7 @@ class ImportEngineTest {
 
   @Test
   void aDiskFromAnotherSourceOrOfAnotherSizeIsExportedAgain() {
-    CheckpointStore retaining = new RetainingStore(new InMemoryCheckpointStore());
+    CheckpointStore retaining = new RetainingCheckpointStore(new InMemoryCheckpointStore());
     engine.close();
     engine = newEngine(config().build(), retaining);
     run(spec().build());
@@ -870,7 +870,8 @@ class ImportEngineTest {
   @Test
   void theResumeStateOfAnotherImportOfTheSameNameIsIgnored() throws IOException {
     // kept by namespace and name, as the CLI's state file and the operator's annotation are
-    CheckpointStore retaining = new RetainingStore(new FileCheckpointStore(dir.resolve("state")));
+    CheckpointStore retaining =
+        new RetainingCheckpointStore(new FileCheckpointStore(dir.resolve("state")));
     engine.close();
     engine = newEngine(config().build(), retaining);
     run(spec().build());
@@ -998,33 +999,6 @@ class ImportEngineTest {
     assertThat(planned.planned.get(0).nics())
         .extracting(nic -> nic.source().network().orElse("") + " -> " + nic.network())
         .containsExactly("prod -> default/vlan1", "VM Network -> pod");
-  }
-
-  /** Keeps the checkpoint of a finished import, as the CLI does. */
-  private static final class RetainingStore implements CheckpointStore {
-    private final CheckpointStore delegate;
-
-    RetainingStore(CheckpointStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Optional<Checkpoint> load(ImportRef ref) {
-      return delegate.load(ref);
-    }
-
-    @Override
-    public void save(ImportRef ref, Checkpoint checkpoint) {
-      delegate.save(ref, checkpoint);
-    }
-
-    @Override
-    public void delete(ImportRef ref) {
-      delegate.delete(ref);
-    }
-
-    @Override
-    public void succeeded(ImportRef ref) {}
   }
 
   /**

@@ -1,0 +1,29 @@
+package io.vmimport.core.internal;
+
+import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.core.CheckpointStore;
+import io.vmimport.core.EngineConfig;
+import io.vmimport.core.ProviderRegistry;
+import io.vmimport.core.ScratchFiles;
+import io.vmimport.core.TimeSource;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What an engine shares between its runs.
+ *
+ * @param scratchBudget the scratch space imports may hold at once
+ * @param scratchFiles where in scratch each import's files go
+ */
+public record EngineServices(
+    ProviderRegistry providers,
+    DiskConverter converter,
+    CheckpointStore checkpoints,
+    EngineConfig config,
+    TimeSource time,
+    Retrier retrier,
+    ExecutorService diskExecutor,
+    ScheduledExecutorService scheduler,
+    ScratchBudget scratchBudget,
+    ScratchFiles scratchFiles,
+    RunningImports running) {}
