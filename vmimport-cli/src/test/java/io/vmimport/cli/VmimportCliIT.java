@@ -61,8 +61,11 @@ class VmimportCliIT {
             "default/test-import disk-0: exporting ",
             "default/test-import disk-0: exporting 100% (6.0 MiB of 6.0 MiB",
             "default/test-import disk-1: done (",
-            "default/test-import: phase: diskImageSubmitted",
-            "default/test-import: phase: virtualMachineCreated",
+            "default/test-import: phase: diskImageSubmitted - 2 image(s) written\n",
+            "default/test-import: phase: virtualMachineCreated - VM test-vm written, not created"
+                + " in a cluster: "
+                + vmDir.resolve("vm.json")
+                + "\n",
             "  disk-0: " + vmDir.resolve("disk-0.qcow2"),
             "  disk-1: " + vmDir.resolve("disk-1.qcow2"),
             "default/test-import: virtualMachineCreated: written to "
@@ -76,7 +79,9 @@ class VmimportCliIT {
                 + ", then the kubectl commands in "
                 + vmDir.resolve("README.md"))
         .as("raw exports are written straight into qcow2, without a qemu-img pass")
-        .doesNotContain("converting");
+        .doesNotContain("converting")
+        .as("nothing exists in a cluster, and no line says it does")
+        .doesNotContain("submitted", "created:");
     assertThat(first.err()).isEmpty();
     assertSameContent(fixture.sourceDir.resolve("disk0.raw"), vmDir.resolve("disk-0.qcow2"));
     assertSameContent(fixture.sourceDir.resolve("disk1.raw"), vmDir.resolve("disk-1.qcow2"));

@@ -109,6 +109,12 @@ public final class DirectoryTarget implements ImportTarget {
     return file.toString();
   }
 
+  /** Files only: nothing is submitted or created anywhere. */
+  @Override
+  public boolean createsObjects() {
+    return false;
+  }
+
   @Override
   public boolean startsVms() {
     return false;

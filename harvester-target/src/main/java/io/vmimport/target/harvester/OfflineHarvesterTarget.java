@@ -245,6 +245,12 @@ public final class OfflineHarvesterTarget implements ImportTarget {
     return files.importDir(ref);
   }
 
+  /** Files only: nothing is submitted or created anywhere. */
+  @Override
+  public boolean createsObjects() {
+    return false;
+  }
+
   @Override
   public boolean startsVms() {
     return false;

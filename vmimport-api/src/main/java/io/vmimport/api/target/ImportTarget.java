@@ -33,6 +33,16 @@ public interface ImportTarget {
   /** Creates the VM (or writes its description). Returns where it is, for messages. */
   String createVm(TargetVm vm, List<PublishedImage> images);
 
+  /**
+   * Whether what this target publishes and creates exists once the call returns (a cluster's
+   * objects), or is only written to files for someone to apply later. Progress messages say
+   * "submitted" and "created" only for the first; for the second they say "written". Default: a
+   * cluster.
+   */
+  default boolean createsObjects() {
+    return true;
+  }
+
   /** Whether this target starts VMs; when not, an import ends at {@code virtualMachineCreated}. */
   boolean startsVms();
 

@@ -53,7 +53,9 @@ final class ImagePublisher {
       images.add(image);
       report.listener().imageChanged(report.ref(), image, TargetStatus.pending("submitted"));
     }
-    report.enter(ImportPhase.DISK_IMAGE_SUBMITTED, images.size() + " image(s) submitted");
+    report.enter(
+        ImportPhase.DISK_IMAGE_SUBMITTED,
+        images.size() + (target.createsObjects() ? " image(s) submitted" : " image(s) written"));
     int[] resubmissions = new int[images.size()];
     TargetStatus[] last = new TargetStatus[images.size()];
     Arrays.fill(last, TargetStatus.pending("submitted"));

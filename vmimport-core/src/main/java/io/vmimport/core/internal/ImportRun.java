@@ -169,7 +169,12 @@ public final class ImportRun {
       step("create-vm");
       String location =
           services.retrier().call("creating VM " + vm.name(), () -> target.createVm(vm, images));
-      report.enter(ImportPhase.VM_CREATED, "VM " + vm.name() + " created: " + location);
+      report.enter(
+          ImportPhase.VM_CREATED,
+          "VM "
+              + vm.name()
+              + (target.createsObjects() ? " created: " : " written, not created in a cluster: ")
+              + location);
       if (target.startsVms()) {
         step("start-vm");
         awaitRunning(vm);
