@@ -1,7 +1,9 @@
 package io.vmimport.cli;
 
+import io.vmimport.api.HumanDuration;
 import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
+import java.time.Duration;
 import java.util.Locale;
 
 /** How progress reads, the same in plain lines and on the terminal. */
@@ -40,7 +42,7 @@ final class ProgressFormat {
     return stage.name().toLowerCase(Locale.ROOT);
   }
 
-  /** e.g. {@code exporting 45% (4.5 GiB of 10.0 GiB, 120.3 MiB/s)}. */
+  /** e.g. {@code exporting 45% (4.5 GiB of 10.0 GiB, 120.3 MiB/s, 47 s left)}. */
   static String describe(DiskProgress progress) {
     int percent = percent(progress);
     return switch (progress.stage()) {
@@ -54,6 +56,7 @@ final class ProgressFormat {
                   + " of "
                   + bytes(progress.total())
                   + rateSuffix(progress)
+                  + timeLeft(progress)
                   + ")"
               : "exporting "
                   + bytes(progress.done())
@@ -78,5 +81,17 @@ final class ProgressFormat {
 
   private static String rateSuffix(DiskProgress progress) {
     return progress.bytesPerSecond() > 0 ? ", " + rate(progress.bytesPerSecond()) : "";
+  }
+
+  /** {@code , 1 min 30 s left} at the average rate so far; empty when unknown or done. */
+  static String timeLeft(DiskProgress progress) {
+    if (progress.total() <= 0
+        || progress.bytesPerSecond() <= 0
+        || progress.done() >= progress.total()) {
+      return "";
+    }
+    long seconds =
+        (long) Math.ceil((progress.total() - progress.done()) / progress.bytesPerSecond());
+    return ", " + HumanDuration.format(Duration.ofSeconds(seconds)) + " left";
   }
 }

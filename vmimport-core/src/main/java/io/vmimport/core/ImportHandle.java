@@ -1,10 +1,10 @@
 package io.vmimport.core;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.HumanDuration;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.core.internal.CancelSignal;
-import io.vmimport.core.internal.HumanDuration;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

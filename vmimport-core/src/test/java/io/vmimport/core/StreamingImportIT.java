@@ -107,6 +107,97 @@ class StreamingImportIT {
     }
   }
 
+  /**
+   * Issue #14: vSphere's export stream has no length; its progress used to read "exporting 128.5
+   * KiB (size unknown)". It is now measured by how far into the disk the grains have come, against
+   * the disk's capacity, so the user sees percent, rate and time left.
+   */
+  @org.junit.jupiter.api.Test
+  void aStreamOfUnknownLengthReportsProgressAgainstTheDisksCapacity() throws Exception {
+    Path raw = dir.resolve("source.raw");
+    run("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "64M");
+    for (int mib : new int[] {2, 30, 60}) {
+      run("dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=1", "seek=" + mib, "conv=notrunc");
+    }
+    Path vmdk = dir.resolve("source.vmdk");
+    run(
+        "qemu-img",
+        "convert",
+        "-f",
+        "raw",
+        "-O",
+        "vmdk",
+        "-o",
+        "subformat=streamOptimized",
+        raw.toString(),
+        vmdk.toString());
+    FakeTime time = new FakeTime();
+    FakeSource source =
+        new FakeSource(
+            time,
+            new SourceVm(
+                "vm-1",
+                "app",
+                new Cpu(2, 1),
+                2048,
+                Firmware.BIOS,
+                List.of(SourceDisk.of(0, "d0", "app.vmdk", 64 << 20)),
+                List.of(),
+                Optional.empty(),
+                Optional.empty()));
+    source.power = PowerState.OFF;
+    source.exportFormat = DiskFormat.VMDK;
+    source.streamLengthKnown = false;
+    byte[] content = Files.readAllBytes(vmdk);
+    source.diskContent.put("d0", content);
+    // the fake clock moves a second per read, so the throttled meter reports along the way
+    source.streamOverride =
+        disk ->
+            new java.io.FilterInputStream(new java.io.ByteArrayInputStream(content)) {
+              @Override
+              public int read(byte[] b, int off, int len) throws java.io.IOException {
+                time.advance(Duration.ofSeconds(1));
+                return super.read(b, off, Math.min(len, 64 << 10));
+              }
+            };
+    FakeTarget target = new FakeTarget(dir.resolve("out"));
+    target.format = DiskFormat.RAW;
+    RecordingListener listener = new RecordingListener();
+    try (ImportEngine engine =
+        new ImportEngine(
+            new ProviderRegistry(List.of(source)),
+            new CopyingConverter(),
+            new InMemoryCheckpointStore(),
+            EngineConfig.builder(dir.resolve("scratch")).pollInterval(Duration.ofMillis(1)).build(),
+            time)) {
+      engine.run(
+          new ImportRequest(
+              new ImportRef("default", "app", "uid-app"),
+              ImportSpec.builder(
+                      new SourceRef(
+                          "migration.harvesterhci.io/v1beta1", "FakeSource", "s", "default"),
+                      "app")
+                  .build(),
+              new SourceSpec("fake", "default", "s", Map.of(), Credentials.NONE)),
+          target,
+          listener);
+    }
+
+    List<io.vmimport.api.event.DiskProgress> exporting =
+        listener.progress.stream()
+            .filter(p -> p.stage() == io.vmimport.api.event.DiskProgress.Stage.EXPORTING)
+            .toList();
+    assertThat(exporting).as("progress events").hasSizeGreaterThan(2);
+    assertThat(exporting).allSatisfy(p -> assertThat(p.total()).isEqualTo(64L << 20));
+    assertThat(exporting)
+        .extracting(io.vmimport.api.event.DiskProgress::done)
+        .as("how far into the disk, never back")
+        .isSorted()
+        .contains(64L << 20)
+        .anySatisfy(done -> assertThat(done).isBetween(3L << 20, 62L << 20));
+    assertThat(exporting.get(exporting.size() - 1).bytesPerSecond()).isPositive();
+  }
+
   private static void run(String... command) throws Exception {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes());

@@ -99,10 +99,11 @@ final class DiskPipeline {
           case COPY -> meter.finish(SparseCopy.copy(input, partial, counter));
           case STREAM_DECODE -> {
             // decoded on the fly: no staged copy in scratch, no second pass over the data
+            DecodeProgress progress = new DecodeProgress(disk, stream, meter, transferred, before);
             try (ExtentSink sink = sinkFor(to, partial)) {
-              StreamOptimizedVmdk.decode(input, sink, counter::copied);
+              StreamOptimizedVmdk.decode(input, sink, progress);
             }
-            meter.finish(transferred.get() - before);
+            progress.finish();
           }
           case STAGE_AND_CONVERT -> {
             staged = services.scratchFiles().stagedFile(ref, disk.name(), stream.format());
@@ -132,6 +133,63 @@ final class DiskPipeline {
         transferred.set(before);
         deleteQuietly(partial);
       }
+    }
+  }
+
+  /**
+   * Progress of a streamOptimized VMDK: by the stream's bytes when its length is known, else (a
+   * compressed export of unknown length, as vSphere's) by how far into the disk the decoded grains
+   * have come, against the disk's capacity, so that percent, rate and time left are known.
+   */
+  private final class DecodeProgress implements StreamOptimizedVmdk.ByteCounter {
+    private final ProgressMeter meter;
+    private final AtomicLong transferred;
+    private final long before;
+    private final long capacity;
+    private final boolean byDisk;
+    private long reached;
+
+    DecodeProgress(
+        TargetDisk disk,
+        DiskStream stream,
+        ProgressMeter byStream,
+        AtomicLong transferred,
+        long before) {
+      this.transferred = transferred;
+      this.before = before;
+      this.capacity = disk.source().capacityBytes();
+      this.byDisk = stream.length().isEmpty() && capacity > 0;
+      this.meter =
+          byDisk
+              ? new ProgressMeter(
+                  report.listener(),
+                  report.ref(),
+                  disk.name(),
+                  DiskProgress.Stage.EXPORTING,
+                  capacity,
+                  services.time())
+              : byStream;
+    }
+
+    @Override
+    public void consumed(long bytes) {
+      transferred.set(before + bytes);
+      if (!byDisk) {
+        meter.update(bytes);
+      }
+    }
+
+    @Override
+    public void written(long diskOffset) {
+      if (byDisk) {
+        reached = Math.min(capacity, Math.max(reached, diskOffset));
+        meter.update(reached);
+      }
+    }
+
+    /** The last event: the whole disk (the grains after the last one written are zeros). */
+    void finish() {
+      meter.finish(byDisk ? capacity : transferred.get() - before);
     }
   }
 

@@ -4,6 +4,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.HumanDuration;
 import io.vmimport.api.VmImportException;
 import io.vmimport.core.EngineConfig;
 import java.util.function.Supplier;

@@ -61,6 +61,10 @@ public final class FakeSource implements SourceProvider {
 
   public final Map<String, byte[]> diskContent = new HashMap<>();
   public DiskFormat exportFormat = DiskFormat.RAW;
+
+  /** Whether export streams say their length; vSphere's NFC does not. */
+  public boolean streamLengthKnown = true;
+
   public Set<Capability> capabilities =
       EnumSet.of(Capability.GUEST_SHUTDOWN, Capability.HARD_POWER_OFF);
 
@@ -248,7 +252,10 @@ public final class FakeSource implements SourceProvider {
       byte[] content = diskContent.get(disk.key());
       InputStream input =
           streamOverride != null ? streamOverride.apply(disk) : new ByteArrayInputStream(content);
-      return new DiskStream(input, exportFormat, OptionalLong.of(content.length));
+      return new DiskStream(
+          input,
+          exportFormat,
+          streamLengthKnown ? OptionalLong.of(content.length) : OptionalLong.empty());
     }
 
     @Override

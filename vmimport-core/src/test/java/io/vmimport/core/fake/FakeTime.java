@@ -25,6 +25,11 @@ public final class FakeTime implements TimeSource {
     Thread.sleep(1);
   }
 
+  /** Moves the clock on without sleeping, as time passing during a read would. */
+  public synchronized void advance(Duration duration) {
+    now = now.plus(duration);
+  }
+
   public synchronized Duration since(Instant start) {
     return Duration.between(start, now);
   }

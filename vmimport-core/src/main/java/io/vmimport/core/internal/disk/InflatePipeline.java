@@ -91,6 +91,7 @@ final class InflatePipeline implements AutoCloseable {
     }
     sink.write(grain.offset(), grain.data(), grain.length());
     progress.consumed(grain.consumed());
+    progress.written(grain.offset() + grain.length());
   }
 
   private static int inflate(byte[] compressed, byte[] grain, long markerAt) throws IOException {

@@ -197,10 +197,18 @@ public final class StreamOptimizedVmdk {
     return listed;
   }
 
-  /** Told how many bytes of the stream have been consumed. */
+  /** Told how far the decoding has come. */
   @FunctionalInterface
   public interface ByteCounter {
+    /** Bytes of the stream consumed so far. */
     void consumed(long bytes);
+
+    /**
+     * A grain ending at {@code diskOffset} was written. Grains come in disk order, so this is how
+     * far into the disk the stream has come, whose capacity is known when the stream's length is
+     * not (a compressed export).
+     */
+    default void written(long diskOffset) {}
   }
 
   /** Sequential reading with a position, skipping forward only. */

@@ -1,4 +1,4 @@
-package io.vmimport.core.internal;
+package io.vmimport.api;
 
 import java.time.Duration;
 

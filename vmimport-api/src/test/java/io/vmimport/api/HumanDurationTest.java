@@ -1,4 +1,4 @@
-package io.vmimport.core.internal;
+package io.vmimport.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
