@@ -42,15 +42,7 @@ class ServeCommandIT {
     TestdiskFixture fixture = TestdiskFixture.create(dir, new long[] {3 * MIB, 1 * MIB});
     Path out = dir.resolve("out");
     Path vmDir = out.resolve("default").resolve(TestdiskFixture.IMPORT);
-    Result imported =
-        CliRunner.run(
-            "import",
-            "-f",
-            fixture.resources.toString(),
-            "--output-dir",
-            out.toString(),
-            "--format",
-            "raw");
+    Result imported = CliRunner.importInto(fixture.resources, out, "--format", "raw");
     assertThat(imported.exitCode()).as(imported.toString()).isZero();
     List<JsonNode> written = documents(vmDir.resolve("manifests.yaml"));
 

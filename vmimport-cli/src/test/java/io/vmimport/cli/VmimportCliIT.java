@@ -50,8 +50,7 @@ class VmimportCliIT {
     Path out = dir.resolve("out");
     Path vmDir = out.resolve("default").resolve(TestdiskFixture.IMPORT);
 
-    Result first =
-        CliRunner.run("import", "-f", fixture.resources.toString(), "--output-dir", out.toString());
+    Result first = CliRunner.importInto(fixture.resources, out);
 
     assertThat(first.exitCode()).as(first.toString()).isZero();
     assertThat(first.out())
@@ -101,8 +100,7 @@ class VmimportCliIT {
     assertThat(out.resolve(".scratch")).doesNotExist();
     assertThat(fixture.sourceDir.resolve(TestDiskProvider.LEASE)).doesNotExist();
 
-    Result second =
-        CliRunner.run("import", "-f", fixture.resources.toString(), "--output-dir", out.toString());
+    Result second = CliRunner.importInto(fixture.resources, out);
 
     assertThat(second.exitCode()).as(second.toString()).isZero();
     assertThat(second.out())
@@ -167,15 +165,7 @@ class VmimportCliIT {
     CommandLineTest.addSecondImport(fixture.resources);
     Path out = dir.resolve("out");
 
-    Result result =
-        CliRunner.run(
-            "import",
-            "-f",
-            fixture.resources.toString(),
-            "--output-dir",
-            out.toString(),
-            "--format",
-            "raw");
+    Result result = CliRunner.importInto(fixture.resources, out, "--format", "raw");
 
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.out())
@@ -249,15 +239,7 @@ class VmimportCliIT {
                 .replace("path: " + fixture.sourceDir, "path: " + prodDisks));
     Path out = dir.resolve("out");
 
-    Result result =
-        CliRunner.run(
-            "import",
-            "-f",
-            fixture.resources.toString(),
-            "--output-dir",
-            out.toString(),
-            "--format",
-            "raw");
+    Result result = CliRunner.importInto(fixture.resources, out, "--format", "raw");
 
     assertThat(result.exitCode()).as(result.toString()).isZero();
     assertThat(result.out()).doesNotContain("converted by an earlier run");

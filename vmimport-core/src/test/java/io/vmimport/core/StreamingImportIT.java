@@ -3,6 +3,7 @@ package io.vmimport.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vmimport.api.ImportPhase;
+import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.model.Cpu;
 import io.vmimport.api.model.Credentials;
 import io.vmimport.api.model.DiskFormat;
@@ -20,12 +21,16 @@ import io.vmimport.core.fake.FakeSource;
 import io.vmimport.core.fake.FakeTarget;
 import io.vmimport.core.fake.FakeTime;
 import io.vmimport.core.fake.RecordingListener;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,59 +50,14 @@ class StreamingImportIT {
     Path raw = dir.resolve("source.raw");
     run("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "128M");
     run("dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=6", "seek=40", "conv=notrunc");
-    Path vmdk = dir.resolve("source.vmdk");
-    run(
-        "qemu-img",
-        "convert",
-        "-f",
-        "raw",
-        "-O",
-        "vmdk",
-        "-o",
-        "subformat=streamOptimized",
-        raw.toString(),
-        vmdk.toString());
-
     FakeTime time = new FakeTime();
-    FakeSource source =
-        new FakeSource(
-            time,
-            new SourceVm(
-                "vm-1",
-                "app",
-                new Cpu(2, 1),
-                2048,
-                Firmware.BIOS,
-                List.of(SourceDisk.of(0, "d0", "app.vmdk", 128 << 20)),
-                List.of(),
-                Optional.empty(),
-                Optional.empty()));
-    source.power = PowerState.OFF;
-    source.exportFormat = DiskFormat.VMDK;
-    source.diskContent.put("d0", Files.readAllBytes(vmdk));
+    FakeSource source = sourceOf(time, streamOptimized(raw), 128 << 20);
     FakeTarget target = new FakeTarget(dir.resolve("out"));
     target.format = format;
     CopyingConverter converter = new CopyingConverter();
     ImportRef ref = new ImportRef("default", "app", "uid-app");
-    try (ImportEngine engine =
-        new ImportEngine(
-            new ProviderRegistry(List.of(source)),
-            converter,
-            new InMemoryCheckpointStore(),
-            EngineConfig.builder(dir.resolve("scratch")).pollInterval(Duration.ofMillis(1)).build(),
-            time)) {
-      ImportResult result =
-          engine.run(
-              new ImportRequest(
-                  ref,
-                  ImportSpec.builder(
-                          new SourceRef(
-                              "migration.harvesterhci.io/v1beta1", "FakeSource", "s", "default"),
-                          "app")
-                      .build(),
-                  new SourceSpec("fake", "default", "s", Map.of(), Credentials.NONE)),
-              target,
-              new RecordingListener());
+    try (ImportEngine engine = engine(source, converter, time)) {
+      ImportResult result = engine.run(request(ref), target, new RecordingListener());
 
       assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
       assertThat(converter.conversions).as("no qemu-img pass").isEmpty();
@@ -112,13 +72,49 @@ class StreamingImportIT {
    * KiB (size unknown)". It is now measured by how far into the disk the grains have come, against
    * the disk's capacity, so the user sees percent, rate and time left.
    */
-  @org.junit.jupiter.api.Test
+  @Test
   void aStreamOfUnknownLengthReportsProgressAgainstTheDisksCapacity() throws Exception {
     Path raw = dir.resolve("source.raw");
     run("qemu-img", "create", "-q", "-f", "raw", raw.toString(), "64M");
     for (int mib : new int[] {2, 30, 60}) {
       run("dd", "if=/dev/urandom", "of=" + raw, "bs=1M", "count=1", "seek=" + mib, "conv=notrunc");
     }
+    FakeTime time = new FakeTime();
+    byte[] content = streamOptimized(raw);
+    FakeSource source = sourceOf(time, content, 64 << 20);
+    source.streamLengthKnown = false;
+    // the fake clock moves a second per read, so the throttled meter reports along the way
+    source.streamOverride =
+        disk ->
+            new FilterInputStream(new ByteArrayInputStream(content)) {
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                time.advance(Duration.ofSeconds(1));
+                return super.read(b, off, Math.min(len, 64 << 10));
+              }
+            };
+    FakeTarget target = new FakeTarget(dir.resolve("out"));
+    target.format = DiskFormat.RAW;
+    RecordingListener listener = new RecordingListener();
+    try (ImportEngine engine = engine(source, new CopyingConverter(), time)) {
+      engine.run(request(new ImportRef("default", "app", "uid-app")), target, listener);
+    }
+
+    List<DiskProgress> exporting =
+        listener.progress.stream().filter(p -> p.stage() == DiskProgress.Stage.EXPORTING).toList();
+    assertThat(exporting).as("progress events").hasSizeGreaterThan(2);
+    assertThat(exporting).allSatisfy(p -> assertThat(p.total()).isEqualTo(64L << 20));
+    assertThat(exporting)
+        .extracting(DiskProgress::done)
+        .as("how far into the disk, never back")
+        .isSorted()
+        .contains(64L << 20)
+        .anySatisfy(done -> assertThat(done).isBetween(3L << 20, 62L << 20));
+    assertThat(exporting.get(exporting.size() - 1).bytesPerSecond()).isPositive();
+  }
+
+  /** The raw image as qemu-img writes a streamOptimized VMDK (as vSphere exports one). */
+  private byte[] streamOptimized(Path raw) throws Exception {
     Path vmdk = dir.resolve("source.vmdk");
     run(
         "qemu-img",
@@ -131,7 +127,11 @@ class StreamingImportIT {
         "subformat=streamOptimized",
         raw.toString(),
         vmdk.toString());
-    FakeTime time = new FakeTime();
+    return Files.readAllBytes(vmdk);
+  }
+
+  /** A powered-off VM with one disk of {@code capacity} whose export is {@code vmdk}. */
+  private static FakeSource sourceOf(FakeTime time, byte[] vmdk, long capacity) {
     FakeSource source =
         new FakeSource(
             time,
@@ -141,61 +141,33 @@ class StreamingImportIT {
                 new Cpu(2, 1),
                 2048,
                 Firmware.BIOS,
-                List.of(SourceDisk.of(0, "d0", "app.vmdk", 64 << 20)),
+                List.of(SourceDisk.of(0, "d0", "app.vmdk", capacity)),
                 List.of(),
                 Optional.empty(),
                 Optional.empty()));
     source.power = PowerState.OFF;
     source.exportFormat = DiskFormat.VMDK;
-    source.streamLengthKnown = false;
-    byte[] content = Files.readAllBytes(vmdk);
-    source.diskContent.put("d0", content);
-    // the fake clock moves a second per read, so the throttled meter reports along the way
-    source.streamOverride =
-        disk ->
-            new java.io.FilterInputStream(new java.io.ByteArrayInputStream(content)) {
-              @Override
-              public int read(byte[] b, int off, int len) throws java.io.IOException {
-                time.advance(Duration.ofSeconds(1));
-                return super.read(b, off, Math.min(len, 64 << 10));
-              }
-            };
-    FakeTarget target = new FakeTarget(dir.resolve("out"));
-    target.format = DiskFormat.RAW;
-    RecordingListener listener = new RecordingListener();
-    try (ImportEngine engine =
-        new ImportEngine(
-            new ProviderRegistry(List.of(source)),
-            new CopyingConverter(),
-            new InMemoryCheckpointStore(),
-            EngineConfig.builder(dir.resolve("scratch")).pollInterval(Duration.ofMillis(1)).build(),
-            time)) {
-      engine.run(
-          new ImportRequest(
-              new ImportRef("default", "app", "uid-app"),
-              ImportSpec.builder(
-                      new SourceRef(
-                          "migration.harvesterhci.io/v1beta1", "FakeSource", "s", "default"),
-                      "app")
-                  .build(),
-              new SourceSpec("fake", "default", "s", Map.of(), Credentials.NONE)),
-          target,
-          listener);
-    }
+    source.diskContent.put("d0", vmdk);
+    return source;
+  }
 
-    List<io.vmimport.api.event.DiskProgress> exporting =
-        listener.progress.stream()
-            .filter(p -> p.stage() == io.vmimport.api.event.DiskProgress.Stage.EXPORTING)
-            .toList();
-    assertThat(exporting).as("progress events").hasSizeGreaterThan(2);
-    assertThat(exporting).allSatisfy(p -> assertThat(p.total()).isEqualTo(64L << 20));
-    assertThat(exporting)
-        .extracting(io.vmimport.api.event.DiskProgress::done)
-        .as("how far into the disk, never back")
-        .isSorted()
-        .contains(64L << 20)
-        .anySatisfy(done -> assertThat(done).isBetween(3L << 20, 62L << 20));
-    assertThat(exporting.get(exporting.size() - 1).bytesPerSecond()).isPositive();
+  private ImportEngine engine(FakeSource source, CopyingConverter converter, FakeTime time) {
+    return new ImportEngine(
+        new ProviderRegistry(List.of(source)),
+        converter,
+        new InMemoryCheckpointStore(),
+        EngineConfig.builder(dir.resolve("scratch")).pollInterval(Duration.ofMillis(1)).build(),
+        time);
+  }
+
+  private static ImportRequest request(ImportRef ref) {
+    return new ImportRequest(
+        ref,
+        ImportSpec.builder(
+                new SourceRef("migration.harvesterhci.io/v1beta1", "FakeSource", "s", "default"),
+                "app")
+            .build(),
+        new SourceSpec("fake", "default", "s", Map.of(), Credentials.NONE));
   }
 
   private static void run(String... command) throws Exception {
