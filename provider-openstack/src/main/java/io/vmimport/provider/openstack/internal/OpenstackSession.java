@@ -17,6 +17,7 @@ import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
+import io.vmimport.api.source.ReleaseStep;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
@@ -463,25 +464,46 @@ public final class OpenstackSession
   }
 
   /**
-   * Deletes the snapshots, volumes and images an export for {@code owner} left in the cloud when
-   * its process died, newest first; one already gone counts as deleted. Each is read first: only
-   * one whose {@code vmimport_import_uid} metadata is the owner's uid is deleted, as the list comes
-   * from a checkpoint that anyone who can edit the import can write.
+   * Deletes, as far as the cloud allows now, the snapshots, volumes and images an export for {@code
+   * owner} left in the cloud when its process died, newest first; one already gone counts as
+   * deleted. Each is read first: only one whose {@code vmimport_import_uid} metadata is the owner's
+   * uid is deleted, as the list comes from a checkpoint that anyone who can edit the import can
+   * write. What the cloud is still busy with is handed back, with what is older, for a later step.
    */
   @Override
-  public List<UnownedArtifact> release(List<SourceArtifact> leftovers, ArtifactOwner owner) {
-    Map<CloudArtifacts.Artifact, String> remaining = new LinkedHashMap<>();
-    List<UnownedArtifact> unowned = CloudArtifacts.releaseOwned(cloud, leftovers, owner, remaining);
-    if (!remaining.isEmpty()) {
+  public ReleaseStep releaseStep(List<SourceArtifact> leftovers, ArtifactOwner owner) {
+    List<UnownedArtifact> unowned = new ArrayList<>();
+    List<CloudArtifacts.Artifact> artifacts = new ArrayList<>();
+    for (SourceArtifact leftover : leftovers) {
+      Optional<CloudArtifacts.Artifact> artifact = CloudArtifacts.Artifact.parse(leftover);
+      if (artifact.isPresent()) {
+        artifacts.add(artifact.get());
+      } else {
+        unowned.add(
+            new UnownedArtifact(
+                leftover, "an OpenStack export makes snapshots, volumes and images only"));
+      }
+    }
+    CloudArtifacts.Pass pass =
+        CloudArtifacts.removeNewestFirst(cloud, artifacts, Optional.of(owner));
+    unowned.addAll(pass.unowned());
+    if (pass.busy().isPresent()) {
+      return ReleaseStep.pending(
+          pass.left().stream().map(CloudArtifacts.Artifact::toSource).toList(),
+          unowned,
+          CloudArtifacts.STATUS_POLL,
+          pass.busy().get());
+    }
+    if (!pass.failed().isEmpty()) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED,
           "these remain in the source cloud from an earlier export of "
               + owner
               + "; delete them by hand: "
-              + CloudArtifacts.describe(remaining)
+              + CloudArtifacts.describe(pass.failed())
               + (unowned.isEmpty() ? "" : "; left in place as not this import's: " + unowned));
     }
-    return unowned;
+    return ReleaseStep.done(unowned);
   }
 
   /** Image properties that describe the boot disk's virtual hardware. */
