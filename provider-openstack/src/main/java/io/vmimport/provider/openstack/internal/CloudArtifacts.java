@@ -22,6 +22,9 @@ import org.openstack4j.model.storage.block.Volume;
  * as an older artifact may be what the busy one is made from; core calls again later.
  */
 final class CloudArtifacts {
+  /** Prefix of every temporary snapshot, volume and image name, so leftovers are recognisable. */
+  static final String NAME_PREFIX = "vmimport-";
+
   /** How soon to look again at an artifact that is busy. */
   static final Duration STATUS_POLL = Duration.ofSeconds(2);
 

@@ -84,11 +84,11 @@ final class OpenstackExportSession implements ExportSession {
   }
 
   private String artifactName(SourceDisk disk) {
-    return OpenstackSession.ARTIFACT_PREFIX + vm.name() + "-disk" + disk.index() + "-" + exportId;
+    return CloudArtifacts.NAME_PREFIX + vm.name() + "-disk" + disk.index() + "-" + exportId;
   }
 
   private boolean isRootDisk(SourceDisk disk) {
-    return disk.key().equals(OpenstackSession.rootDiskKey(vm.id()));
+    return disk.key().equals(OpenstackInventory.rootDiskKey(vm.id()));
   }
 
   @Override
