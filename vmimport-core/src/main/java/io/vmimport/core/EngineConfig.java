@@ -22,6 +22,9 @@ import java.time.Duration;
  * @param imageResubmissions how often a failed image is published again before the import fails
  * @param imageReadyTimeout how long the target may take to make published images ready
  * @param vmRunningTimeout how long the created VM may take to run
+ * @param cleanupTimeout how long ending an export, or releasing what an earlier one left, may take
+ *     on the source (a volume must finish uploading before it can be deleted); what is left then
+ *     stays in the checkpoint, for the next run or a discard
  */
 public record EngineConfig(
     Path scratchDir,
@@ -36,7 +39,8 @@ public record EngineConfig(
     Duration keepAliveInterval,
     int imageResubmissions,
     Duration imageReadyTimeout,
-    Duration vmRunningTimeout) {
+    Duration vmRunningTimeout,
+    Duration cleanupTimeout) {
   public EngineConfig {
     requireNonNull(scratchDir, "scratchDir is null");
     if (scratchCapacityBytes < 0) {
@@ -61,6 +65,7 @@ public record EngineConfig(
     }
     requireNonNull(imageReadyTimeout, "imageReadyTimeout is null");
     requireNonNull(vmRunningTimeout, "vmRunningTimeout is null");
+    requireNonNull(cleanupTimeout, "cleanupTimeout is null");
   }
 
   /** Defaults for a real source: 4 disks at once, 5 attempts from 2 s, 5 s polling. */
@@ -82,6 +87,7 @@ public record EngineConfig(
     builder.imageResubmissions = imageResubmissions;
     builder.imageReadyTimeout = imageReadyTimeout;
     builder.vmRunningTimeout = vmRunningTimeout;
+    builder.cleanupTimeout = cleanupTimeout;
     return builder;
   }
 
@@ -99,6 +105,7 @@ public record EngineConfig(
     private int imageResubmissions = 3;
     private Duration imageReadyTimeout = Duration.ofHours(6);
     private Duration vmRunningTimeout = Duration.ofMinutes(15);
+    private Duration cleanupTimeout = Duration.ofMinutes(10);
 
     private Builder(Path scratchDir) {
       this.scratchDir = requireNonNull(scratchDir, "scratchDir is null");
@@ -164,6 +171,11 @@ public record EngineConfig(
       return this;
     }
 
+    public Builder cleanupTimeout(Duration value) {
+      this.cleanupTimeout = value;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
           scratchDir,
@@ -178,7 +190,8 @@ public record EngineConfig(
           keepAliveInterval,
           imageResubmissions,
           imageReadyTimeout,
-          vmRunningTimeout);
+          vmRunningTimeout,
+          cleanupTimeout);
     }
   }
 }

@@ -97,7 +97,9 @@ public final class ImportEngine implements AutoCloseable {
    *     whether running it again may help (finished disks are not transferred again)
    */
   public ImportResult run(ImportRequest request, ImportTarget target, ImportListener listener) {
-    return new ImportRun(request, target, listener, services, new CancelSignal()).execute();
+    CancelSignal cancel = new CancelSignal();
+    cancel.bind(Thread.currentThread());
+    return new ImportRun(request, target, listener, services, cancel).execute();
   }
 
   /** Starts one import in a new thread. */
@@ -116,7 +118,8 @@ public final class ImportEngine implements AutoCloseable {
             },
             "vmimport-" + request.ref());
     thread.setDaemon(true);
-    ImportHandle handle = new ImportHandle(request.ref(), result, cancel, thread);
+    cancel.bind(thread);
+    ImportHandle handle = new ImportHandle(request.ref(), result, cancel);
     thread.start();
     return handle;
   }
@@ -162,7 +165,14 @@ public final class ImportEngine implements AutoCloseable {
     CheckpointJournal journal = new CheckpointJournal(services.checkpoints(), ref);
     if (!journal.leftovers().isEmpty()) {
       try (SourceSession session = openSession(source)) {
-        new SourceCleanup(services.retrier(), ref, journal).releaseLeftovers(session, listener);
+        new SourceCleanup(
+                services.retrier(),
+                services.time(),
+                services.config().cleanupTimeout(),
+                ref,
+                journal,
+                new CancelSignal())
+            .releaseLeftovers(session.exporter(), listener);
       }
     }
     discard(ref, target);

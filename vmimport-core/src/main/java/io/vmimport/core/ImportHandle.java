@@ -17,14 +17,11 @@ public final class ImportHandle {
   private final ImportRef ref;
   private final CompletableFuture<ImportResult> result;
   private final CancelSignal cancel;
-  private final Thread thread;
 
-  ImportHandle(
-      ImportRef ref, CompletableFuture<ImportResult> result, CancelSignal cancel, Thread thread) {
+  ImportHandle(ImportRef ref, CompletableFuture<ImportResult> result, CancelSignal cancel) {
     this.ref = ref;
     this.result = result;
     this.cancel = cancel;
-    this.thread = thread;
   }
 
   public ImportRef ref() {
@@ -37,8 +34,8 @@ public final class ImportHandle {
    * the cleanup is done.
    */
   public void cancel() {
+    // the signal interrupts the import's thread, unless it is removing what it made
     cancel.cancel();
-    thread.interrupt();
   }
 
   /**
@@ -49,7 +46,6 @@ public final class ImportHandle {
    */
   public void suspend() {
     cancel.suspend();
-    thread.interrupt();
   }
 
   /**

@@ -134,15 +134,15 @@ public abstract class CapabilityContract extends ProviderContract {
         for (Future<DiskFormat> transfer : transfers) {
           formats.add(transfer.get(timeout().toMillis(), TimeUnit.MILLISECONDS));
         }
-        export.complete();
+        ExportSteps.complete(export, fixture());
       } catch (Throwable failure) {
-        ExportSteps.abortAfter(export, failure);
+        ExportSteps.abortAfter(export, failure, fixture());
         throw failure;
       } finally {
         pool.shutdownNow();
       }
 
-      ExportSteps.awaitArtifacts(fixture(), before, "complete() of a parallel export");
+      ExportSteps.awaitArtifacts(fixture(), before, "completeStep() of a parallel export");
       for (int i = 0; i < disks; i++) {
         SourceDisk disk = vm.disks().get(i);
         fixture().verifyExport(disk, formats.get(i), fileOf(disk.index()));
@@ -162,7 +162,7 @@ public abstract class CapabilityContract extends ProviderContract {
 
   /**
    * Begins an export, prepares and opens the first disk and reads a little of it, then ends the
-   * export (complete() on success, abort() on failure).
+   * export (completed on success, aborted on failure).
    *
    * @return the VmImportException the provider refused with, if any
    */
@@ -183,13 +183,13 @@ public abstract class CapabilityContract extends ProviderContract {
         }
       }
     } catch (VmImportException e) {
-      ExportSteps.abortAfter(export, e);
+      ExportSteps.abortAfter(export, e, fixture());
       return Optional.of(e);
     } catch (Throwable failure) {
-      ExportSteps.abortAfter(export, failure);
+      ExportSteps.abortAfter(export, failure, fixture());
       throw failure;
     }
-    export.complete();
+    ExportSteps.complete(export, fixture());
     return Optional.empty();
   }
 

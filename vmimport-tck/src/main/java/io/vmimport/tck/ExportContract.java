@@ -32,13 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Export: the bytes of every disk of the known VM arrive unchanged, and whatever the export created
- * on the source is gone after {@code complete()}, after {@code abort()} following a failure, and
- * after a cancel that closes the stream from another thread; what an export that never ended left
- * is listed by {@code artifacts()} and removed by the next session's {@code release}, but only for
- * the import that made it: a {@code release} for another import, or of something no export made,
- * leaves it in place and reports it. The suite drives the export as core does: powers the VM off if
- * needed, calls {@code prepare} until ready (sleeping what it asks, at most a second at a time),
- * opens each disk and copies it to a file that the fixture verifies.
+ * on the source is gone after it was completed, after it was aborted following a failure, and after
+ * a cancel that closes the stream from another thread; what an export that never ended left is
+ * listed by {@code artifacts()} and removed by the next session's release, but only for the import
+ * that made it: a release for another import, or of something no export made, leaves it in place
+ * and reports it. The suite drives the export as core does: powers the VM off if needed, calls
+ * {@code prepare} until ready (sleeping what it asks, at most a second at a time), opens each disk
+ * and copies it to a file that the fixture verifies, and ends the export and releases leftovers
+ * step by step ({@code completeStep}, {@code abortStep}, {@code releaseStep} until done), failing
+ * any step that takes longer than {@link ProviderFixture#cleanupStepLimit()}: waiting on the source
+ * is core's job, not a provider's.
  */
 public abstract class ExportContract extends ProviderContract {
   /** What the failure and cancel paths read before giving up: enough to have started a transfer. */
@@ -66,14 +69,14 @@ public abstract class ExportContract extends ProviderContract {
           }
           export.keepAlive(exported.size() * 100 / vm.disks().size());
         }
-        export.complete();
+        ExportSteps.complete(export, fixture());
       } catch (Throwable failure) {
-        ExportSteps.abortAfter(export, failure);
+        ExportSteps.abortAfter(export, failure, fixture());
         throw failure;
       }
 
-      ExportSteps.awaitArtifacts(fixture(), before, "complete()");
-      // verified after complete() so that a slow check does not hold the source's lease
+      ExportSteps.awaitArtifacts(fixture(), before, "completeStep()");
+      // verified after the export ended so that a slow check does not hold the source's lease
       for (ExportedDisk disk : exported) {
         fixture().verifyExport(disk.disk(), disk.format(), disk.file());
       }
@@ -88,15 +91,15 @@ public abstract class ExportContract extends ProviderContract {
 
       ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
       try {
-        // one step only: the preparation may still be running on the source when abort() comes
+        // one step only: the preparation may still be running on the source when the abort comes
         export.prepare(vm.disks().get(0));
       } catch (Throwable failure) {
-        ExportSteps.abortAfter(export, failure);
+        ExportSteps.abortAfter(export, failure, fixture());
         throw failure;
       }
-      export.abort();
+      ExportSteps.abort(export, fixture());
 
-      ExportSteps.awaitArtifacts(fixture(), before, "abort() during preparation");
+      ExportSteps.awaitArtifacts(fixture(), before, "abortStep() during preparation");
     }
   }
 
@@ -115,13 +118,13 @@ public abstract class ExportContract extends ProviderContract {
           assertThat(head).as("first bytes of disk %s", disk.key()).isNotEmpty();
         }
       } catch (Throwable failure) {
-        ExportSteps.abortAfter(export, failure);
+        ExportSteps.abortAfter(export, failure, fixture());
         throw failure;
       }
       // the transfer "failed" midway, as when conversion rejects the data
-      export.abort();
+      ExportSteps.abort(export, fixture());
 
-      ExportSteps.awaitArtifacts(fixture(), before, "abort() after a partial read");
+      ExportSteps.awaitArtifacts(fixture(), before, "abortStep() after a partial read");
     }
   }
 
@@ -147,21 +150,61 @@ public abstract class ExportContract extends ProviderContract {
               .isFalse();
         }
       } catch (Throwable failure) {
-        ExportSteps.abortAfter(export, failure);
+        ExportSteps.abortAfter(export, failure, fixture());
         throw failure;
       } finally {
         readerThread.shutdownNow();
       }
-      export.abort();
+      ExportSteps.abort(export, fixture());
 
-      ExportSteps.awaitArtifacts(fixture(), before, "a cancel (stream closed, then abort())");
+      ExportSteps.awaitArtifacts(fixture(), before, "a cancel (stream closed, then abortStep())");
     }
   }
 
   /**
-   * A process that dies mid-export never calls {@code complete()} or {@code abort()}. Core keeps
-   * what {@link ExportSession#artifacts()} reports in the import's checkpoint and hands it to
-   * {@link io.vmimport.api.source.DiskExporter#release} in the next process. So whatever the export
+   * Ending an export and releasing what a dead one left are driven by core one step at a time,
+   * because the source is often still busy with what the export made (a snapshot still creating, a
+   * volume still uploading) and cannot delete it yet: each step must return promptly, saying when
+   * to ask again, rather than wait, and the steps must get done. Here the export is aborted, and a
+   * dead export's leftovers released, right after the first preparation step, when the source is
+   * busiest.
+   */
+  @Test
+  void cleanupStepsReturnPromptlyWhileTheSourceIsBusyAndGetDone() {
+    SourceDisk first;
+    Set<String> before;
+    try (SourceSession session = openGoodSource()) {
+      SourceVm vm = poweredOffKnownVm(session);
+      first = vm.disks().get(0);
+      before = fixture().sourceArtifacts();
+      ExportSession export = session.exporter().begin(vm, ExportSteps.OWNER);
+      try {
+        export.prepare(first);
+      } catch (Throwable failure) {
+        ExportSteps.abortAfter(export, failure, fixture());
+        throw failure;
+      }
+      ExportSteps.abort(export, fixture());
+      ExportSteps.awaitArtifacts(fixture(), before, "abortStep() while the source was busy");
+    }
+
+    List<SourceArtifact> leftovers;
+    try (SourceSession dying = openGoodSource()) {
+      SourceVm vm = describe(dying, fixture().knownVm());
+      ExportSession export = dying.exporter().begin(vm, ExportSteps.OWNER);
+      export.prepare(first);
+      leftovers = export.artifacts();
+    }
+    try (SourceSession next = openGoodSource()) {
+      ExportSteps.release(next.exporter(), leftovers, ExportSteps.OWNER, fixture());
+      ExportSteps.awaitArtifacts(fixture(), before, "releaseStep() while the source was busy");
+    }
+  }
+
+  /**
+   * A process that dies mid-export never ends its export. Core keeps what {@link
+   * ExportSession#artifacts()} reports in the import's checkpoint and hands it to {@link
+   * io.vmimport.api.source.DiskExporter#releaseStep} in the next process. So whatever the export
    * has made on the source must be listed, and a new session must remove it, also when it is gone
    * already. Here the dying session is closed without either call, the nearest a test in one JVM
    * gets to a process killed after preparing every disk.
@@ -189,17 +232,17 @@ public abstract class ExportContract extends ProviderContract {
     }
 
     try (SourceSession next = openGoodSource()) {
-      next.exporter().release(leftovers, ExportSteps.OWNER);
-      ExportSteps.awaitArtifacts(fixture(), before, "release() in the next session");
+      ExportSteps.release(next.exporter(), leftovers, ExportSteps.OWNER, fixture());
+      ExportSteps.awaitArtifacts(fixture(), before, "releaseStep() in the next session");
       // a second process may die too: what is gone already counts as released
-      next.exporter().release(leftovers, ExportSteps.OWNER);
-      next.exporter().release(List.of(), ExportSteps.OWNER);
+      ExportSteps.release(next.exporter(), leftovers, ExportSteps.OWNER, fixture());
+      ExportSteps.release(next.exporter(), List.of(), ExportSteps.OWNER, fixture());
     }
   }
 
   /**
-   * Issue #13, point 5: the leftovers {@code release} gets come from a checkpoint, which a user can
-   * write. What another import's export made must stay on the source when this import asks to
+   * Issue #13, point 5: the leftovers {@code releaseStep} gets come from a checkpoint, which a user
+   * can write. What another import's export made must stay on the source when this import asks to
    * release it, and be reported as not this import's; its own import can still release it.
    */
   @Test
@@ -220,22 +263,23 @@ public abstract class ExportContract extends ProviderContract {
     outlived.removeAll(before);
 
     try (SourceSession next = openGoodSource()) {
-      List<UnownedArtifact> unowned = next.exporter().release(leftovers, ExportSteps.OTHER_OWNER);
+      List<UnownedArtifact> unowned =
+          ExportSteps.release(next.exporter(), leftovers, ExportSteps.OTHER_OWNER, fixture());
 
       assertThat(fixture().sourceArtifacts())
           .as("artifacts on the source after another import released what %s made", OWNER_TEXT)
           .containsAll(outlived);
       if (!outlived.isEmpty()) {
         assertThat(unowned)
-            .as("what release() reports as not the asking import's (%s remain)", outlived)
+            .as("what releaseStep() reports as not the asking import's (%s remain)", outlived)
             .isNotEmpty();
         assertThat(unowned.stream().map(UnownedArtifact::artifact).toList())
             .as("reported artifacts are among those asked about")
             .isSubsetOf(leftovers);
       }
 
-      next.exporter().release(leftovers, ExportSteps.OWNER);
-      ExportSteps.awaitArtifacts(fixture(), before, "release() by the import that made them");
+      ExportSteps.release(next.exporter(), leftovers, ExportSteps.OWNER, fixture());
+      ExportSteps.awaitArtifacts(fixture(), before, "releaseStep() by the import that made them");
     }
   }
 
@@ -252,13 +296,14 @@ public abstract class ExportContract extends ProviderContract {
     Set<String> before = fixture().sourceArtifacts();
     try (SourceSession session = openGoodSource()) {
       List<UnownedArtifact> unowned =
-          session.exporter().release(List.of(foreign.get()), ExportSteps.OWNER);
+          ExportSteps.release(
+              session.exporter(), List.of(foreign.get()), ExportSteps.OWNER, fixture());
 
       assertThat(fixture().sourceArtifacts())
           .as("artifacts on the source after releasing %s", foreign.get())
           .isEqualTo(before);
       assertThat(unowned.stream().map(UnownedArtifact::artifact).toList())
-          .as("what release() reports as not the asking import's")
+          .as("what releaseStep() reports as not the asking import's")
           .containsExactly(foreign.get());
     }
   }

@@ -4,15 +4,19 @@ import io.vmimport.api.model.PowerState;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.ArtifactOwner;
+import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
+import io.vmimport.api.source.UnownedArtifact;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /** The steps core takes around an export, done the way core does them: polling with deadlines. */
@@ -83,10 +87,6 @@ final class ExportSteps {
     }
   }
 
-  /**
-   * Aborts an export that failed with {@code failure}; a failing abort is attached to it as
-   * suppressed, so the first cause stays the reported one.
-   */
   /** The import the suites export for. */
   static final ArtifactOwner OWNER =
       new ArtifactOwner("0f3e7a52-tck0-4c6b-9a51-000000000001", "tck/export");
@@ -95,12 +95,39 @@ final class ExportSteps {
   static final ArtifactOwner OTHER_OWNER =
       new ArtifactOwner("0f3e7a52-tck0-4c6b-9a51-000000000002", "tck/other-import");
 
-  static void abortAfter(ExportSession export, Throwable failure) {
+  /**
+   * Aborts an export that failed with {@code failure}; a failing abort is attached to it as
+   * suppressed, so the first cause stays the reported one.
+   */
+  static void abortAfter(ExportSession export, Throwable failure, ProviderFixture fixture) {
     try {
-      export.abort();
-    } catch (RuntimeException e) {
+      abort(export, fixture);
+    } catch (RuntimeException | AssertionError e) {
       failure.addSuppressed(e);
     }
+  }
+
+  /** Ends a successful export as core does: {@link ExportSession#completeStep()} until done. */
+  static void complete(ExportSession export, ProviderFixture fixture) {
+    steps(fixture).complete(export);
+  }
+
+  /** Ends a failed export as core does: {@link ExportSession#abortStep()} until done. */
+  static void abort(ExportSession export, ProviderFixture fixture) {
+    steps(fixture).abort(export);
+  }
+
+  /** Releases {@code leftovers} as core does; see {@link CleanupSteps#release}. */
+  static List<UnownedArtifact> release(
+      DiskExporter exporter,
+      List<SourceArtifact> leftovers,
+      ArtifactOwner owner,
+      ProviderFixture fixture) {
+    return steps(fixture).release(exporter, leftovers, owner);
+  }
+
+  private static CleanupSteps steps(ProviderFixture fixture) {
+    return CleanupSteps.within(fixture.timeout()).stepLimit(fixture.cleanupStepLimit());
   }
 
   /** Waits until the source holds exactly the artifacts it held before the export. */

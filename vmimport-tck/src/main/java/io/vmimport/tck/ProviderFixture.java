@@ -105,17 +105,17 @@ public interface ProviderFixture {
   /**
    * The temporary artifacts that exist on the source right now and that an export may create:
    * snapshots, temporary volumes and images, leases, marker files. One string per artifact, e.g.
-   * {@code snapshot:vm-42/tck-1}. The export suite compares this set before an export and after its
-   * {@code complete()} or {@code abort()}, or after a new session's {@code release} of what an
-   * export that never ended reported; it must see the export's artifacts (if any) go away.
-   * Artifacts that are being deleted asynchronously may be included until gone: the suite polls.
+   * {@code snapshot:vm-42/tck-1}. The export suite compares this set before an export and after it
+   * was completed or aborted, or after a new session's release of what an export that never ended
+   * reported; it must see the export's artifacts (if any) go away. Artifacts that are being deleted
+   * asynchronously may be included until gone: the suite polls.
    */
   Set<String> sourceArtifacts();
 
   /**
    * Something on {@link #goodSource()} that looks like what an export makes (the same kind) but
    * that no export of this provider made: a volume created by hand, a lease of another tool. The
-   * export suite hands it to {@code release} as if a checkpoint listed it and checks that it is
+   * export suite hands it to {@code releaseStep} as if a checkpoint listed it and checks that it is
    * left in place and reported. It must exist for the duration of the test; where {@link
    * #sourceArtifacts()} lists it, the suite also sees it stay. Empty for a provider whose exports
    * leave nothing on the source (vSphere's leases end with their session); the suite then skips
@@ -144,5 +144,18 @@ public interface ProviderFixture {
    */
   default Duration timeout() {
     return Duration.ofMinutes(2);
+  }
+
+  /**
+   * The longest one step of a cleanup may take: one call of {@link
+   * io.vmimport.api.source.ExportSession#completeStep()}, {@link
+   * io.vmimport.api.source.ExportSession#abortStep()} or {@link
+   * io.vmimport.api.source.DiskExporter#releaseStep}. A step does what the source allows now (a few
+   * remote calls) and returns; one that takes longer is waiting on the source, which core does
+   * between steps, where a cancel cannot cut the cleanup short. The suites fail such a provider.
+   * Set it above the slowest remote call of your test source, well below its slowest wait.
+   */
+  default Duration cleanupStepLimit() {
+    return CleanupSteps.DEFAULT_STEP_LIMIT;
   }
 }

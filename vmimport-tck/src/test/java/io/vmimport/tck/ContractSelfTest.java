@@ -26,7 +26,9 @@ class ContractSelfTest {
             HonestValidation.class,
             HonestInventory.class,
             HonestExport.class,
-            HonestCapability.class)) {
+            HonestCapability.class,
+            HonestInStepsExport.class,
+            HonestInStepsCapability.class)) {
       TestExecutionSummary summary = run(suite);
 
       assertThat(failedTests(summary)).as("failures of %s", suite.getSimpleName()).isEmpty();
@@ -75,7 +77,18 @@ class ContractSelfTest {
         .containsExactlyInAnyOrder(
             "abortBeforeAnyDiskIsReadLeavesNothingOnSource()",
             "abortAfterPartialReadLeavesNothingOnSource()",
-            "closingStreamFromAnotherThreadStopsTransferAndAbortLeavesNothingOnSource()");
+            "closingStreamFromAnotherThreadStopsTransferAndAbortLeavesNothingOnSource()",
+            "cleanupStepsReturnPromptlyWhileTheSourceIsBusyAndGetDone()");
+  }
+
+  @Test
+  void waitingOnTheSourceInACleanupFailsExport() {
+    assertThat(failedTests(run(WaitsInCleanupExport.class)))
+        .containsExactlyInAnyOrder(
+            "abortBeforeAnyDiskIsReadLeavesNothingOnSource()",
+            "abortAfterPartialReadLeavesNothingOnSource()",
+            "closingStreamFromAnotherThreadStopsTransferAndAbortLeavesNothingOnSource()",
+            "cleanupStepsReturnPromptlyWhileTheSourceIsBusyAndGetDone()");
   }
 
   @Test
@@ -90,7 +103,8 @@ class ContractSelfTest {
     assertThat(failedTests(run(ForgetfulExport.class)))
         .containsExactlyInAnyOrder(
             "whatADeadExportLeftIsReleasedByTheNextSession()",
-            "releaseLeavesWhatAnotherImportsExportMadeInPlace()");
+            "releaseLeavesWhatAnotherImportsExportMadeInPlace()",
+            "cleanupStepsReturnPromptlyWhileTheSourceIsBusyAndGetDone()");
   }
 
   @Test
@@ -168,6 +182,27 @@ class ContractSelfTest {
     @Override
     protected ProviderFixture createFixture() {
       return new FakeFixture("fake-honest");
+    }
+  }
+
+  static class HonestInStepsExport extends ExportContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-honest-in-steps");
+    }
+  }
+
+  static class HonestInStepsCapability extends CapabilityContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-honest-in-steps");
+    }
+  }
+
+  static class WaitsInCleanupExport extends ExportContract {
+    @Override
+    protected ProviderFixture createFixture() {
+      return new FakeFixture("fake-waits-in-cleanup");
     }
   }
 

@@ -23,6 +23,9 @@ import java.util.Set;
 final class FakeFixture implements ProviderFixture {
   private static final String PASSWORD = "fake-password-123";
 
+  /** In-memory steps take microseconds; this leaves room for a slow, busy test machine. */
+  static final Duration CLEANUP_STEP_LIMIT = Duration.ofMillis(250);
+
   private final String kind;
   private final FakeSource source;
   private final Map<String, byte[]> alphaDisks;
@@ -106,6 +109,11 @@ final class FakeFixture implements ProviderFixture {
   @Override
   public Set<String> sourceArtifacts() {
     return Set.copyOf(source.artifacts);
+  }
+
+  @Override
+  public Duration cleanupStepLimit() {
+    return CLEANUP_STEP_LIMIT;
   }
 
   @Override

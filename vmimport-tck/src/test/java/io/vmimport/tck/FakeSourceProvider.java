@@ -14,11 +14,13 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.ArtifactOwner;
+import io.vmimport.api.source.CleanupStep;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.PowerControl;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.ReleaseStep;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceProvider;
 import io.vmimport.api.source.SourceSession;
@@ -34,6 +36,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -61,22 +64,47 @@ abstract class FakeSourceProvider implements SourceProvider {
     FORGETS_ARTIFACTS,
     RELEASE_FAILS_WHEN_GONE,
     RELEASES_ANY_OWNERS,
-    SENDS_CREDENTIALS_IN_CLEAR
+    SENDS_CREDENTIALS_IN_CLEAR,
+    /** Waits in abort() until the source has settled, as providers did before cleanup steps. */
+    WAITS_IN_CLEANUP
   }
+
+  /** How long a provider {@link Flaw#WAITS_IN_CLEANUP}: beyond the fixture's step limit. */
+  static final Duration CLEANUP_WAIT = FakeFixture.CLEANUP_STEP_LIMIT.multipliedBy(4);
 
   private static final AtomicLong KEY_GENERATION = new AtomicLong();
 
   private final String kind;
   private final Flaw flaw;
+  // ends exports and releases leftovers in several steps instead of one call
+  private final boolean inSteps;
 
   FakeSourceProvider(String kind, Flaw flaw) {
+    this(kind, flaw, false);
+  }
+
+  FakeSourceProvider(String kind, Flaw flaw, boolean inSteps) {
     this.kind = requireNonNull(kind, "kind is null");
     this.flaw = requireNonNull(flaw, "flaw is null");
+    this.inSteps = inSteps;
   }
 
   public static final class Honest extends FakeSourceProvider {
     public Honest() {
       super("fake-honest", Flaw.NONE);
+    }
+  }
+
+  /** Correct, and ends exports and releases leftovers step by step, as a cloud provider does. */
+  public static final class HonestInSteps extends FakeSourceProvider {
+    public HonestInSteps() {
+      super("fake-honest-in-steps", Flaw.NONE, true);
+    }
+  }
+
+  public static final class WaitsInCleanup extends FakeSourceProvider {
+    public WaitsInCleanup() {
+      super("fake-waits-in-cleanup", Flaw.WAITS_IN_CLEANUP);
     }
   }
 
@@ -339,6 +367,20 @@ abstract class FakeSourceProvider implements SourceProvider {
       return unowned;
     }
 
+    /** One leftover per step, the newest first, when the provider ends things in steps. */
+    @Override
+    public ReleaseStep releaseStep(List<SourceArtifact> leftovers, ArtifactOwner owner) {
+      if (!inSteps || leftovers.isEmpty()) {
+        return DiskExporter.super.releaseStep(leftovers, owner);
+      }
+      SourceArtifact newest = leftovers.get(leftovers.size() - 1);
+      List<UnownedArtifact> unowned = release(List.of(newest), owner);
+      List<SourceArtifact> rest = leftovers.subList(0, leftovers.size() - 1);
+      return rest.isEmpty()
+          ? ReleaseStep.done(unowned)
+          : ReleaseStep.pending(rest, unowned, Duration.ZERO, newest + " released");
+    }
+
     private FakeSource.FakeVm vm(String name) {
       FakeSource.FakeVm vm = source.vms.get(name);
       if (vm == null) {
@@ -352,6 +394,7 @@ abstract class FakeSourceProvider implements SourceProvider {
     private final FakeSource source;
     private final SourceVm vm;
     private final String lease;
+    private volatile boolean ending;
 
     Export(FakeSource source, SourceVm vm, String lease) {
       this.source = source;
@@ -396,9 +439,37 @@ abstract class FakeSourceProvider implements SourceProvider {
 
     @Override
     public void abort() {
+      if (flaw == Flaw.WAITS_IN_CLEANUP) {
+        try {
+          Thread.sleep(CLEANUP_WAIT.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new VmImportException(ErrorCode.CLEANUP_FAILED, "interrupted", e);
+        }
+      }
       if (flaw != Flaw.LEAKS_ON_ABORT) {
         source.artifacts.remove(lease);
       }
+    }
+
+    /** In steps: the first says the lease is still ending on the source, the next removes it. */
+    @Override
+    public CleanupStep completeStep() {
+      return inSteps ? endStep(this::complete) : ExportSession.super.completeStep();
+    }
+
+    @Override
+    public CleanupStep abortStep() {
+      return inSteps ? endStep(this::abort) : ExportSession.super.abortStep();
+    }
+
+    private CleanupStep endStep(Runnable end) {
+      if (source.artifacts.contains(lease) && !ending) {
+        ending = true;
+        return CleanupStep.pending(Duration.ofMillis(20), "lease " + lease + " ending");
+      }
+      end.run();
+      return CleanupStep.done();
     }
   }
 

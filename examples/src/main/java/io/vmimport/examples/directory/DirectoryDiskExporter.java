@@ -9,6 +9,7 @@ import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.DiskExporter;
 import io.vmimport.api.source.ExportSession;
+import io.vmimport.api.source.ReleaseStep;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.VmLocator;
@@ -67,17 +68,18 @@ final class DirectoryDiskExporter implements DiskExporter {
   }
 
   /**
-   * Removes the leases of exports for {@code owner} that never ended because their process died. A
-   * lease that is gone, or that a newer export of the same import holds, is left alone; so is a VM
-   * folder that no longer exists. A lease of another import, or one written by hand (no owner
-   * line), and anything that is not a lease are left in place and returned: the list comes from a
-   * checkpoint, which proves nothing.
+   * Removes the leases of exports for {@code owner} that never ended because their process died,
+   * all in one step: removing a file needs no waiting, so the step is done at once. A lease that is
+   * gone, or that a newer export of the same import holds, is left alone; so is a VM folder that no
+   * longer exists. A lease of another import, or one written by hand (no owner line), and anything
+   * that is not a lease are left in place and reported: the list comes from a checkpoint, which
+   * proves nothing.
    *
    * @throws VmImportException {@code CLEANUP_FAILED} naming the owner's leases that remain; the
    *     others are released all the same
    */
   @Override
-  public List<UnownedArtifact> release(List<SourceArtifact> leftovers, ArtifactOwner owner) {
+  public ReleaseStep releaseStep(List<SourceArtifact> leftovers, ArtifactOwner owner) {
     List<String> remaining = new ArrayList<>();
     List<UnownedArtifact> unowned = new ArrayList<>();
     for (SourceArtifact leftover : leftovers) {
@@ -119,6 +121,6 @@ final class DirectoryDiskExporter implements DiskExporter {
     if (!remaining.isEmpty()) {
       throw new VmImportException(ErrorCode.CLEANUP_FAILED, "could not release " + remaining);
     }
-    return unowned;
+    return ReleaseStep.done(unowned);
   }
 }

@@ -6,6 +6,7 @@ import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.CleanupStep;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One export of a VM folder's disks. Each disk reports "copying" once before it is ready, as a
  * source that stages disks (a snapshot, a temporary volume) would, so that callers exercise their
- * polling. Ending the export closes the streams still open and removes the lease.
+ * polling. Ending the export takes two steps, the way a source that must wait for something before
+ * it can delete it ends in several: the first closes the streams still open, the second removes the
+ * lease. Neither waits: core calls again.
  */
 final class DirectoryExportSession implements ExportSession {
   private static final Logger log = LoggerFactory.getLogger(DirectoryExportSession.class);
@@ -40,6 +43,7 @@ final class DirectoryExportSession implements ExportSession {
   private final Set<String> ready = ConcurrentHashMap.newKeySet();
   private final Set<InputStream> openStreams = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean ended = new AtomicBoolean();
+  private final AtomicBoolean leaseRemoved = new AtomicBoolean();
 
   DirectoryExportSession(VmFolder folder, SourceVm vm, String leaseToken) {
     this.folder = requireNonNull(folder, "folder is null");
@@ -89,30 +93,41 @@ final class DirectoryExportSession implements ExportSession {
   }
 
   @Override
-  public void complete() {
-    end();
+  public CleanupStep completeStep() {
+    return endStep();
   }
 
-  /**
-   * The lease until the export ends: a process that dies first leaves it for the next to release.
-   */
+  @Override
+  public CleanupStep abortStep() {
+    return endStep();
+  }
+
+  /** The lease until it is removed: a process that dies first leaves it for the next to release. */
   @Override
   public List<SourceArtifact> artifacts() {
-    return ended.get() ? List.of() : List.of(DirectoryDiskExporter.lease(vm.name(), leaseToken));
-  }
-
-  @Override
-  public void abort() {
-    end();
+    return leaseRemoved.get()
+        ? List.of()
+        : List.of(DirectoryDiskExporter.lease(vm.name(), leaseToken));
   }
 
   /**
-   * Closes what is open and removes the lease; safe to call again, e.g. abort() after complete().
+   * Ends the export: first closes what is open, then removes the lease. Safe to call again, e.g. an
+   * abort after a completion.
    */
-  private void end() {
+  private CleanupStep endStep() {
+    boolean first;
     synchronized (this) {
-      ended.set(true);
+      first = !ended.getAndSet(true);
     }
+    if (first) {
+      closeStreams();
+      return CleanupStep.pending(Duration.ZERO, "disk streams closed; the lease is next");
+    }
+    removeLease();
+    return CleanupStep.done();
+  }
+
+  private void closeStreams() {
     IOException closeFailure = null;
     for (InputStream input : openStreams) {
       try {
@@ -126,7 +141,6 @@ final class DirectoryExportSession implements ExportSession {
         }
       }
     }
-    removeLease();
     if (closeFailure != null) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED,
@@ -147,6 +161,7 @@ final class DirectoryExportSession implements ExportSession {
       } else {
         log.debug("export lease {} already removed, or taken over by a newer export", lease);
       }
+      leaseRemoved.set(true);
     } catch (IOException e) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED, "export of VM '" + vm.name() + "': " + lease + " remains", e);

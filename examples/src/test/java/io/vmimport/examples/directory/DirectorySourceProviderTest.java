@@ -18,6 +18,7 @@ import io.vmimport.api.model.SourceRef;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.ArtifactOwner;
+import io.vmimport.api.source.CleanupStep;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -26,6 +27,7 @@ import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
+import io.vmimport.tck.CleanupSteps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -42,6 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the contract suites leave to the provider: its folder layout, vm.json and messages. */
 class DirectorySourceProviderTest {
+  /** Ends exports and releases leftovers step by step, as core does. */
+  private static final CleanupSteps CLEANUP = CleanupSteps.within(Duration.ofSeconds(30));
+
   private static final ArtifactOwner OWNER =
       new ArtifactOwner("9a1b2c3d-0000-4000-8000-directory0001", "default/db-import");
   private static final ArtifactOwner OTHER_OWNER =
@@ -66,7 +71,7 @@ class DirectorySourceProviderTest {
       ExportSession export = session.exporter().begin(vm, OWNER);
       // without this, the suites' "nothing left on the source" checks could not fail
       assertThat(fixture.sourceArtifacts()).containsExactly("db-01/.export-lease");
-      export.complete();
+      CLEANUP.complete(export);
 
       assertThat(fixture.sourceArtifacts()).isEmpty();
     }
@@ -81,17 +86,16 @@ class DirectorySourceProviderTest {
       assertThat(dead).hasSize(1);
 
       ExportSession newer = session.exporter().begin(vm, OWNER);
-      session.exporter().release(dead, OWNER);
+      CLEANUP.release(session.exporter(), dead, OWNER);
       assertThat(fixture.sourceArtifacts())
           .as("the lease a newer export took over")
           .containsExactly("db-01/.export-lease");
 
       List<UnownedArtifact> unowned =
-          session
-              .exporter()
-              .release(
-                  List.of(new SourceArtifact("snapshot", "snap-1"), newer.artifacts().get(0)),
-                  OWNER);
+          CLEANUP.release(
+              session.exporter(),
+              List.of(new SourceArtifact("snapshot", "snap-1"), newer.artifacts().get(0)),
+              OWNER);
       assertThat(unowned)
           .singleElement()
           .hasToString("snapshot snap-1 (not an export lease of a directory source)");
@@ -108,7 +112,7 @@ class DirectorySourceProviderTest {
       session.power().powerOff(vm);
       List<SourceArtifact> others = session.exporter().begin(vm, OTHER_OWNER).artifacts();
 
-      List<UnownedArtifact> unowned = session.exporter().release(others, OWNER);
+      List<UnownedArtifact> unowned = CLEANUP.release(session.exporter(), others, OWNER);
 
       assertThat(fixture.sourceArtifacts()).containsExactly("db-01/.export-lease");
       assertThat(unowned)
@@ -116,6 +120,32 @@ class DirectorySourceProviderTest {
           .asString()
           .contains(".export-lease")
           .contains(OTHER_OWNER.uid());
+    }
+  }
+
+  @Test
+  void endingAnExportClosesItsStreamsFirstAndRemovesTheLeaseNext() throws IOException {
+    try (SourceSession session = provider.open(fixture.goodSource())) {
+      SourceVm vm = session.inventory().describe(VmLocator.of(DirectoryFixture.KNOWN_VM));
+      session.power().powerOff(vm);
+      SourceDisk disk = vm.disks().get(0);
+      ExportSession export = session.exporter().begin(vm, OWNER);
+      export.prepare(disk);
+      assertThat(export.prepare(disk).isReady()).isTrue();
+      DiskStream stream = export.open(disk);
+
+      CleanupStep first = export.abortStep();
+
+      assertThat(first.isDone()).isFalse();
+      assertThatThrownBy(() -> stream.input().read())
+          .as("a read after the first step")
+          .isInstanceOf(IOException.class);
+      assertThat(export.artifacts()).as("the lease is still held").hasSize(1);
+      assertThat(fixture.sourceArtifacts()).containsExactly("db-01/.export-lease");
+
+      assertThat(export.abortStep().isDone()).isTrue();
+      assertThat(export.artifacts()).isEmpty();
+      assertThat(fixture.sourceArtifacts()).isEmpty();
     }
   }
 
@@ -139,7 +169,7 @@ class DirectorySourceProviderTest {
           assertThat(stream.length()).hasValue(1024 * 1024 + 4099);
         }
       } finally {
-        export.abort();
+        CLEANUP.abort(export);
       }
     }
   }
@@ -269,7 +299,7 @@ class DirectorySourceProviderTest {
           assertThat(stream.format()).isEqualTo(DiskFormat.QCOW2);
         }
       } finally {
-        export.complete();
+        CLEANUP.complete(export);
       }
     }
   }

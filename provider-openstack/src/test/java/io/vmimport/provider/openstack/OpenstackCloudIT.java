@@ -23,6 +23,7 @@ import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
+import io.vmimport.tck.CleanupSteps;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -45,6 +46,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalOpenstackCloud.class)
 class OpenstackCloudIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(4);
+
+  /** Ends exports and releases leftovers step by step, as core does. */
+  private static final CleanupSteps CLEANUP = CleanupSteps.within(TIMEOUT);
+
   private static final ArtifactOwner OWNER =
       new ArtifactOwner("3b0c2f4e-9a7d-4e55-8c1a-cloud-it-0001", "default/cloud-it");
   private final OpenstackSourceProvider provider = new OpenstackSourceProvider();
@@ -250,11 +255,11 @@ class OpenstackCloudIT {
           length = stream.length().orElseThrow();
           actual = sha256(stream.input());
         }
-        export.complete();
+        CLEANUP.complete(export);
       } catch (Throwable failure) {
         try {
-          export.abort();
-        } catch (RuntimeException e) {
+          CLEANUP.abort(export);
+        } catch (RuntimeException | AssertionError e) {
           failure.addSuppressed(e);
         }
         throw failure;
@@ -282,7 +287,7 @@ class OpenstackCloudIT {
       }
       assertThat(preparation.detail()).contains("uploading");
       assertThat(temporaryArtifacts()).hasSizeGreaterThanOrEqualTo(before.size() + 3);
-      export.abort();
+      CLEANUP.abort(export);
       awaitArtifacts(before);
     }
   }
@@ -312,10 +317,10 @@ class OpenstackCloudIT {
     assertThat(temporaryArtifacts()).hasSize(before.size() + 3);
 
     try (SourceSession next = provider.open(LocalOpenstackCloud.admin())) {
-      next.exporter().release(leftovers, OWNER);
+      CLEANUP.release(next.exporter(), leftovers, OWNER);
       awaitArtifacts(before);
       // what is gone already counts as released
-      next.exporter().release(leftovers, OWNER);
+      CLEANUP.release(next.exporter(), leftovers, OWNER);
     }
   }
 
@@ -333,11 +338,11 @@ class OpenstackCloudIT {
         try (DiskStream stream = export.open(root)) {
           data = stream.input().readAllBytes();
         }
-        export.complete();
+        CLEANUP.complete(export);
       } catch (Throwable failure) {
         try {
-          export.abort();
-        } catch (RuntimeException e) {
+          CLEANUP.abort(export);
+        } catch (RuntimeException | AssertionError e) {
           failure.addSuppressed(e);
         }
         throw failure;
@@ -533,11 +538,11 @@ class OpenstackCloudIT {
         try (DiskStream stream = export.open(data)) {
           actualData = sha256(stream.input());
         }
-        export.complete();
+        CLEANUP.complete(export);
       } catch (Throwable failure) {
         try {
-          export.abort();
-        } catch (RuntimeException e) {
+          CLEANUP.abort(export);
+        } catch (RuntimeException | AssertionError e) {
           failure.addSuppressed(e);
         }
         throw failure;

@@ -18,6 +18,7 @@ import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.UnownedArtifact;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.source.VmLocator;
+import io.vmimport.tck.CleanupSteps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,6 +41,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(LocalOpenstackCloud.class)
 class OpenstackSafetyIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(4);
+
+  /** Ends exports and releases leftovers step by step, as core does. */
+  private static final CleanupSteps CLEANUP = CleanupSteps.within(TIMEOUT);
+
   private static final ArtifactOwner OWNER =
       new ArtifactOwner(UUID.randomUUID().toString(), "default/safety-it");
   private static final String ENDPOINT_PASSWORD = "S3cretPw";
@@ -60,7 +65,8 @@ class OpenstackSafetyIT {
       List<UnownedArtifact> unowned;
       try (SourceSession session = provider.open(LocalOpenstackCloud.admin())) {
         unowned =
-            session.exporter().release(List.of(new SourceArtifact("volume", volumeId)), OWNER);
+            CLEANUP.release(
+                session.exporter(), List.of(new SourceArtifact("volume", volumeId)), OWNER);
       }
 
       assertThat(volumeStatus(volumeId)).as("the foreign volume").isEqualTo("available");
@@ -113,14 +119,14 @@ class OpenstackSafetyIT {
 
     try (SourceSession next = provider.open(LocalOpenstackCloud.admin())) {
       ArtifactOwner another = new ArtifactOwner(UUID.randomUUID().toString(), "default/another");
-      List<UnownedArtifact> unowned = next.exporter().release(leftovers, another);
+      List<UnownedArtifact> unowned = CLEANUP.release(next.exporter(), leftovers, another);
 
       assertThat(unowned).extracting(UnownedArtifact::artifact).isEqualTo(leftovers);
       for (SourceArtifact artifact : leftovers) {
         assertThat(ownerMarkOf(artifact)).as("%s still there", artifact).isEqualTo(OWNER.uid());
       }
 
-      assertThat(next.exporter().release(leftovers, OWNER)).isEmpty();
+      assertThat(CLEANUP.release(next.exporter(), leftovers, OWNER)).isEmpty();
       OpenstackCloudIT.await(
           "the export's artifacts deleted",
           () -> leftovers.stream().allMatch(artifact -> ownerMarkOf(artifact) == null));

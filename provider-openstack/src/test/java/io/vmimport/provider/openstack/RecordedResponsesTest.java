@@ -11,6 +11,8 @@ import static io.vmimport.provider.openstack.RecordedCloud.withField;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.Cpu;
@@ -20,15 +22,19 @@ import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.ArtifactOwner;
+import io.vmimport.api.source.CleanupStep;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
+import io.vmimport.api.source.ReleaseStep;
+import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.VmLocator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +123,119 @@ class RecordedResponsesTest {
     return preparation;
   }
 
+  /** Takes cleanup steps one after the other, as core does after each wait, until done. */
+  private static void endInSteps(Supplier<CleanupStep> step) {
+    for (int i = 0; i < 10; i++) {
+      if (step.get().isDone()) {
+        return;
+      }
+    }
+    throw new AssertionError("the cleanup was not done after 10 steps");
+  }
+
+  /** Prepares until the snapshot, the temporary volume and the image have been requested. */
+  private static void prepareUpToTheUpload(ExportSession export) {
+    for (int i = 0; i < 10 && export.artifacts().size() < 3; i++) {
+      export.prepare(DATA_DISK);
+    }
+    assertThat(export.artifacts())
+        .extracting(SourceArtifact::kind)
+        .containsExactly("snapshot", "volume", "image");
+  }
+
+  /** A recorded snapshot, volume or image carrying {@link #OWNER}'s mark, as an export makes it. */
+  private static JsonNode marked(String fixture, String member) {
+    JsonNode recorded = fixture(fixture).deepCopy();
+    ObjectNode body = (ObjectNode) recorded.path("response").path("body");
+    if (member == null) {
+      body.put("vmimport_import_uid", OWNER.uid());
+    } else {
+      ((ObjectNode) body.path(member))
+          .putObject("metadata")
+          .put("vmimport_import_uid", OWNER.uid());
+    }
+    return recorded;
+  }
+
+  private void routeTemporaryVolumeUploadingOnce() {
+    String volume = "GET " + CINDER + "/volumes/" + TEMP_VOLUME_ID;
+    cloud.unroute(volume);
+    cloud
+        .route(volume, withField("20-volume-show-available", "volume", "status", "uploading"))
+        .route(volume, fixture("20-volume-show-available"));
+  }
+
+  @Test
+  void anAbortStepReturnsWhileAVolumeIsStillUploadingAndALaterStepDeletesIt() {
+    routeUpToTheUpload();
+    cloud.route("GET /v2/images/" + IMAGE_ID, fixture("22-image-show-queued-or-saving"));
+    try (SourceSession session = open(30, 10)) {
+      ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
+      prepareUpToTheUpload(export);
+      routeTemporaryVolumeUploadingOnce();
+
+      CleanupStep first = export.abortStep();
+
+      assertThat(first.isDone()).as("Cinder refuses to delete an uploading volume").isFalse();
+      assertThat(first.detail()).contains("volume " + TEMP_VOLUME_ID, "uploading");
+      assertThat(first.retryAfter()).isPositive();
+      assertThat(deletes()).containsExactly("DELETE /v2/images/" + IMAGE_ID);
+      assertThat(export.artifacts())
+          .extracting(SourceArtifact::kind)
+          .containsExactly("snapshot", "volume");
+
+      CleanupStep second = export.abortStep();
+
+      assertThat(second.isDone()).isTrue();
+      assertThat(deletes())
+          .containsExactly(
+              "DELETE /v2/images/" + IMAGE_ID,
+              "DELETE " + CINDER + "/volumes/" + TEMP_VOLUME_ID,
+              "DELETE " + CINDER + "/snapshots/" + SNAPSHOT_ID);
+      assertThat(export.artifacts()).isEmpty();
+    }
+  }
+
+  @Test
+  void aReleaseStepHandsBackWhatIsStillBusyInsteadOfWaitingForIt() {
+    routeUpToTheUpload();
+    cloud.unroute("GET " + CINDER + "/snapshots/" + SNAPSHOT_ID);
+    cloud
+        .route(
+            "GET " + CINDER + "/snapshots/" + SNAPSHOT_ID, marked("18-snapshot-show", "snapshot"))
+        .route("GET /v2/images/" + IMAGE_ID, marked("23-image-show-active", null));
+    String volume = "GET " + CINDER + "/volumes/" + TEMP_VOLUME_ID;
+    cloud.unroute(volume);
+    JsonNode uploading = marked("20-volume-show-available", "volume");
+    ((ObjectNode) uploading.path("response").path("body").path("volume"))
+        .put("status", "uploading");
+    cloud.route(volume, uploading).route(volume, marked("20-volume-show-available", "volume"));
+    List<SourceArtifact> leftovers =
+        List.of(
+            new SourceArtifact("snapshot", SNAPSHOT_ID),
+            new SourceArtifact("volume", TEMP_VOLUME_ID),
+            new SourceArtifact("image", IMAGE_ID));
+    try (SourceSession session = open(30, 10)) {
+      ReleaseStep first = session.exporter().releaseStep(leftovers, OWNER);
+
+      assertThat(first.isDone()).isFalse();
+      assertThat(first.remaining()).isEqualTo(leftovers.subList(0, 2));
+      assertThat(first.unowned()).isEmpty();
+      assertThat(first.detail()).contains("volume " + TEMP_VOLUME_ID, "uploading");
+      assertThat(deletes()).containsExactly("DELETE /v2/images/" + IMAGE_ID);
+
+      ReleaseStep second = session.exporter().releaseStep(first.remaining(), OWNER);
+
+      assertThat(second.isDone()).isTrue();
+      assertThat(second.unowned()).isEmpty();
+      assertThat(deletes())
+          .containsExactly(
+              "DELETE /v2/images/" + IMAGE_ID,
+              "DELETE " + CINDER + "/volumes/" + TEMP_VOLUME_ID,
+              "DELETE " + CINDER + "/snapshots/" + SNAPSHOT_ID);
+    }
+  }
+
   private List<String> deletes() {
     return cloud.requests.stream().filter(r -> r.startsWith("DELETE")).toList();
   }
@@ -131,7 +250,7 @@ class RecordedResponsesTest {
 
       VmImportException failure =
           catchThrowableOfType(VmImportException.class, () -> prepareUntilReady(export, 20));
-      export.abort();
+      endInSteps(export::abortStep);
 
       assertThat(failure.code()).isEqualTo(ErrorCode.EXPORT_FAILED);
       assertThat(failure.getMessage()).contains(IMAGE_ID).contains("killed");
@@ -155,7 +274,7 @@ class RecordedResponsesTest {
 
       VmImportException failure =
           catchThrowableOfType(VmImportException.class, () -> prepareUntilReady(export, 20));
-      export.abort();
+      endInSteps(export::abortStep);
 
       assertThat(failure.code()).isEqualTo(ErrorCode.EXPORT_FAILED);
       assertThat(failure.getMessage()).contains(TEMP_VOLUME_ID).contains("error");
@@ -178,7 +297,7 @@ class RecordedResponsesTest {
 
       VmImportException failure =
           catchThrowableOfType(VmImportException.class, () -> export.prepare(DATA_DISK));
-      export.abort();
+      endInSteps(export::abortStep);
 
       assertThat(failure.code()).isEqualTo(ErrorCode.QUOTA_EXCEEDED);
       assertThat(failure.getMessage()).contains("Maximum number of snapshots allowed");
@@ -206,7 +325,7 @@ class RecordedResponsesTest {
           failure = e;
         }
       }
-      export.abort();
+      endInSteps(export::abortStep);
 
       assertThat(failure).isNotNull();
       assertThat(failure.code()).isEqualTo(ErrorCode.TIMEOUT);
@@ -229,7 +348,8 @@ class RecordedResponsesTest {
       ExportSession export = session.exporter().begin(stoppedServer(), OWNER);
       assertThat(prepareUntilReady(export, 20).isReady()).isTrue();
 
-      VmImportException failure = catchThrowableOfType(VmImportException.class, export::complete);
+      VmImportException failure =
+          catchThrowableOfType(VmImportException.class, () -> endInSteps(export::completeStep));
 
       assertThat(failure).isNotNull();
       assertThat(failure.code()).isEqualTo(ErrorCode.CLEANUP_FAILED);
@@ -257,7 +377,7 @@ class RecordedResponsesTest {
         assertThat(stream.length()).hasValue(14);
         data = stream.input().readAllBytes();
       }
-      export.complete();
+      endInSteps(export::completeStep);
 
       assertThat(new String(data, java.nio.charset.StandardCharsets.US_ASCII))
           .isEqualTo("raw disk bytes");

@@ -6,9 +6,9 @@ import io.vmimport.api.model.ImportRef;
 
 /**
  * The import an export works for. A provider marks everything an export creates on the source with
- * {@link #uid()} (a tag, a metadata key, a line in a file) and, in {@link DiskExporter#release},
- * deletes only what carries that mark: the list of leftovers comes from a checkpoint, and a
- * checkpoint can be written by a user, so an id in it proves nothing.
+ * {@link #uid()} (a tag, a metadata key, a line in a file) and, in {@link
+ * DiskExporter#releaseStep}, deletes only what carries that mark: the list of leftovers comes from
+ * a checkpoint, and a checkpoint can be written by a user, so an id in it proves nothing.
  *
  * @param uid the import's uid ({@link ImportRef#uid()}): the proof of ownership
  * @param importName {@code namespace/name} of the import, for people reading the source's tags and

@@ -5,15 +5,29 @@ import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
- * The cancellation state of one import. Blocking socket reads do not react to interrupts, so
- * cancelling also closes every stream registered here.
+ * The cancellation state of one import. Cancelling interrupts the thread that runs the import and,
+ * as blocking socket reads do not react to interrupts, closes every stream registered here.
+ *
+ * <p>Cleanup is {@linkplain #shielded shielded}: while the run removes what it made on the source
+ * or in the target, a cancel (an operator cancels on every look at a deleted import) does not
+ * interrupt it; the run learns of it when the cleanup is over.
  */
 public final class CancelSignal {
   private final AtomicBoolean cancelled = new AtomicBoolean();
   private volatile boolean suspended;
   private final Set<Closeable> open = ConcurrentHashMap.newKeySet();
+  // guarded by this
+  private Thread runner;
+  private int shields;
+  private boolean interruptHeldBack;
+
+  /** The thread that runs the import: a cancel interrupts it, unless it is cleaning up. */
+  public synchronized void bind(Thread runner) {
+    this.runner = runner;
+  }
 
   public void cancel() {
     if (cancelled.compareAndSet(false, true)) {
@@ -21,6 +35,7 @@ public final class CancelSignal {
         closeQuietlyOnCancel(closeable);
       }
     }
+    interruptRunner();
   }
 
   /**
@@ -51,6 +66,53 @@ public final class CancelSignal {
 
   public void unregister(Closeable closeable) {
     open.remove(closeable);
+  }
+
+  /**
+   * Runs a cleanup in the calling thread that a cancel must not cut short. Cancels meanwhile do not
+   * interrupt it, and an interrupt already pending is held back; both are restored (the thread
+   * interrupted again) when it returns, so the run still ends as cancelled.
+   */
+  public <T> T shielded(Supplier<T> cleanup) {
+    synchronized (this) {
+      shields++;
+    }
+    // after raising the shield: a cancel that came before has interrupted already, none comes now
+    boolean interrupted = Thread.interrupted();
+    try {
+      return cleanup.get();
+    } finally {
+      synchronized (this) {
+        shields--;
+        interrupted |= interruptHeldBack && shields == 0;
+        if (shields == 0) {
+          interruptHeldBack = false;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** {@link #shielded(Supplier)} for a cleanup without a result. */
+  public void shielded(Runnable cleanup) {
+    shielded(
+        () -> {
+          cleanup.run();
+          return null;
+        });
+  }
+
+  private synchronized void interruptRunner() {
+    if (runner == null) {
+      return;
+    }
+    if (shields > 0) {
+      interruptHeldBack = true;
+    } else {
+      runner.interrupt();
+    }
   }
 
   private static void closeQuietlyOnCancel(Closeable closeable) {

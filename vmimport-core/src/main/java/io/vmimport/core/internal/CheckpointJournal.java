@@ -143,12 +143,15 @@ public final class CheckpointJournal {
   }
 
   /**
-   * Forgets the leftovers, once the source has removed them (or left them as not this import's);
-   * everything else in the checkpoint stays.
+   * Records which of the leftovers remain while the source releases them: the rest were removed (or
+   * left as not this import's). Everything else in the checkpoint stays.
    */
-  public void leftoversReleased() {
+  public void keepLeftovers(List<SourceArtifact> remaining) {
     synchronized (lock) {
-      store.save(ref, load().withSourceArtifacts(List.of()));
+      Checkpoint loaded = load();
+      if (!loaded.sourceArtifacts().equals(remaining)) {
+        store.save(ref, loaded.withSourceArtifacts(remaining));
+      }
     }
   }
 

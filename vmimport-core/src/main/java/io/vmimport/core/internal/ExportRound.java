@@ -122,12 +122,11 @@ final class ExportRound {
       keepAlive.cancel(false);
     }
     try {
-      services.retrier().run("completing export of " + source.name(), export::complete);
+      cleanup.complete(export, source.name());
     } catch (RuntimeException e) {
       cleanup.abort(export, e, report);
       throw e;
     }
-    journal.recordArtifacts(export.artifacts());
     return files;
   }
 

@@ -67,7 +67,14 @@ public final class ImportRun {
     this.report = new ImportReporter(ref, listener, services.time());
     this.check = new ImportCheck(request, target, services.retrier(), sourceIdentity);
     this.journal = new CheckpointJournal(services.checkpoints(), ref);
-    this.cleanup = new SourceCleanup(services.retrier(), ref, journal);
+    this.cleanup =
+        new SourceCleanup(
+            services.retrier(),
+            services.time(),
+            services.config().cleanupTimeout(),
+            ref,
+            journal,
+            cancel);
   }
 
   public ImportResult execute() {
@@ -119,7 +126,7 @@ public final class ImportRun {
     ImportCheck.rejectErrors(SpecValidator.validate(request));
     SourceProvider provider = services.providers().forKind(request.source().kind());
     try (SourceSession session = open(provider)) {
-      cleanup.releaseLeftovers(session, report.listener());
+      cleanup.releaseLeftovers(session.exporter(), report.listener());
       List<ValidationIssue> preflightIssues = check.preflight(session);
       ImportCheck.rejectErrors(preflightIssues);
       ImportCheck.Checked checked = check.plan(session);
@@ -284,7 +291,8 @@ public final class ImportRun {
 
   private void cleanUpCancelled(VmImportException e) {
     try {
-      cleanup.uninterruptibly("discard", () -> target.discard(ref));
+      // as the source's cleanup: a cancel while the target removes what it made cannot cut it short
+      cancel.shielded(() -> target.discard(ref));
       journal.cancelled();
     } catch (VmImportException cleanupFailure) {
       report.warn("cleaning up after cancel failed: " + cleanupFailure.getMessage());

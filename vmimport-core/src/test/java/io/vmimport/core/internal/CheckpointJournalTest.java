@@ -157,12 +157,16 @@ class CheckpointJournalTest {
 
   @Test
   void releasedLeftoversAreForgottenAndTheRestKept() {
+    SourceArtifact volume = new SourceArtifact("volume", "v-1");
     journal.diskFinished(SOURCE, vm, disk0, file(disk0), 100);
-    journal.recordArtifacts(List.of(LEASE));
+    journal.recordArtifacts(List.of(volume, LEASE));
+    CheckpointJournal next = new CheckpointJournal(store, REF);
 
-    new CheckpointJournal(store, REF).leftoversReleased();
+    next.keepLeftovers(List.of(volume));
+    assertThat(next.leftovers()).containsExactly(volume);
 
-    assertThat(journal.leftovers()).isEmpty();
+    next.keepLeftovers(List.of());
+    assertThat(next.leftovers()).isEmpty();
     assertThat(store.load(REF).orElseThrow().disks()).containsOnlyKeys("2000");
   }
 

@@ -1,7 +1,5 @@
 package io.vmimport.provider.openstack.internal;
 
-import io.vmimport.api.ErrorCode;
-import io.vmimport.api.VmImportException;
 import io.vmimport.api.source.ArtifactOwner;
 import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.api.source.UnownedArtifact;
@@ -14,28 +12,26 @@ import java.util.Map;
 import java.util.Optional;
 import org.openstack4j.api.OSClient.OSClientV3;
 import org.openstack4j.model.common.ActionResponse;
-import org.openstack4j.model.image.v2.Image;
 import org.openstack4j.model.storage.block.Volume;
-import org.openstack4j.model.storage.block.VolumeSnapshot;
 
 /**
  * What an export creates in the cloud (volume snapshots, volumes made from them, Glance images),
  * and how it is removed: by the export that made it, or by the next process when that one died.
+ * Removal goes in passes that never wait: a pass deletes, newest first, what the cloud lets it
+ * delete now and stops at the first artifact still busy (a volume uploading, a snapshot creating),
+ * as an older artifact may be what the busy one is made from; core calls again later.
  */
 final class CloudArtifacts {
-  private static final Duration STATUS_POLL = Duration.ofSeconds(2);
+  /** Prefix of every temporary snapshot, volume and image name, so leftovers are recognisable. */
+  static final String NAME_PREFIX = "vmimport-";
 
-  /**
-   * How long cleanup waits for an artifact to leave a transitional state (Cinder refuses to delete
-   * a volume that is still uploading or a snapshot still creating). Cleanup is the last call of an
-   * export, so there is no later call to continue from.
-   */
-  private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(3);
+  /** How soon to look again at an artifact that is busy. */
+  static final Duration STATUS_POLL = Duration.ofSeconds(2);
 
   /**
    * Metadata key (Cinder snapshot and volume metadata, Glance image property) that carries the uid
-   * of the import an artifact was made for: the proof {@link #releaseOwned} checks. Nova's and
-   * Glance's key rules allow letters, digits and {@code _-:. }, so no {@code /}.
+   * of the import an artifact was made for: the proof a release checks. Nova's and Glance's key
+   * rules allow letters, digits and {@code _-:. }, so no {@code /}.
    */
   static final String OWNER_UID_KEY = "vmimport_import_uid";
 
@@ -55,84 +51,107 @@ final class CloudArtifacts {
   }
 
   /**
-   * Deletes those of {@code leftovers} that carry {@code owner}'s uid on the cloud, newest first;
-   * those already gone count as deleted. The list comes from a checkpoint, which a user can write:
-   * only the mark read back from Cinder or Glance proves that an export of this import made it.
+   * What one removal pass did.
    *
-   * @param remaining receives what could not be deleted or checked, each with the reason
-   * @return what exists but is not {@code owner}'s, left in place
+   * @param left what is still in the cloud to be removed, oldest first: the busy artifact and those
+   *     older than it, and what could not be deleted
+   * @param unowned what exists but is not the owner's, left in place, oldest first
+   * @param failed what could not be read or deleted, with the reason
+   * @param busy what the busy artifact is doing, when the pass stopped at one
    */
-  static List<UnownedArtifact> releaseOwned(
-      CloudConnection cloud,
-      List<SourceArtifact> leftovers,
-      ArtifactOwner owner,
-      Map<Artifact, String> remaining) {
+  record Pass(
+      List<Artifact> left,
+      List<UnownedArtifact> unowned,
+      Map<Artifact, String> failed,
+      Optional<String> busy) {}
+
+  /**
+   * One removal pass over {@code artifacts} (oldest first), newest first: each is read, and deleted
+   * unless it is gone already, busy (the pass stops there) or, when {@code owner} is given, not
+   * marked with the owner's uid (left in place and reported). {@code owner} is given for a list
+   * from a checkpoint, which a user can write: only the mark read back from Cinder or Glance proves
+   * that an export of this import made it. An export deleting what it made itself gives none.
+   */
+  static Pass removeNewestFirst(
+      CloudConnection cloud, List<Artifact> artifacts, Optional<ArtifactOwner> owner) {
+    List<Artifact> left = new ArrayList<>(artifacts);
     List<UnownedArtifact> unowned = new ArrayList<>();
-    List<Artifact> owned = new ArrayList<>();
-    for (SourceArtifact leftover : leftovers) {
-      Optional<Artifact> artifact = Artifact.parse(leftover);
-      if (artifact.isEmpty()) {
-        unowned.add(
-            new UnownedArtifact(
-                leftover, "an OpenStack export makes snapshots, volumes and images only"));
-        continue;
-      }
-      Optional<Map<String, String>> marks;
+    Map<Artifact, String> failed = new LinkedHashMap<>();
+    for (int i = artifacts.size() - 1; i >= 0; i--) {
+      Artifact artifact = artifacts.get(i);
+      Optional<State> state;
       try {
-        marks = metadataOf(cloud, artifact.get());
+        state = read(cloud, artifact);
       } catch (RuntimeException e) {
-        remaining.put(
-            artifact.get(),
-            OpenstackErrors.translate(e, "read the metadata of " + artifact.get()).getMessage());
+        failed.put(artifact, OpenstackErrors.translate(e, "read " + artifact).getMessage());
         continue;
       }
-      if (marks.isEmpty()) {
-        continue; // gone already
+      if (state.isEmpty()) {
+        left.remove(artifact); // gone already
+        continue;
       }
-      String mark = marks.get().get(OWNER_UID_KEY);
-      if (owner.owns(mark)) {
-        owned.add(artifact.get());
-      } else {
-        unowned.add(
-            new UnownedArtifact(
-                leftover,
-                mark == null
-                    ? "it has no " + OWNER_UID_KEY + " metadata: no vmimport export made it"
-                    : "its "
-                        + OWNER_UID_KEY
-                        + " is "
-                        + mark
-                        + ", another import's, not "
-                        + owner.uid()));
+      Optional<String> notOwned = owner.flatMap(o -> notOwnedBecause(state.get(), o));
+      if (notOwned.isPresent()) {
+        left.remove(artifact);
+        unowned.add(0, new UnownedArtifact(artifact.toSource(), notOwned.get()));
+        continue;
+      }
+      if (isBusy(artifact.type(), state.get().status())) {
+        String busy =
+            artifact + " is " + state.get().status() + "; it can be deleted once that is done";
+        return new Pass(left, unowned, failed, Optional.of(busy));
+      }
+      try {
+        delete(cloud, artifact);
+        left.remove(artifact);
+      } catch (RuntimeException e) {
+        failed.put(artifact, OpenstackErrors.translate(e, "delete " + artifact).getMessage());
       }
     }
-    remaining.putAll(deleteNewestFirst(cloud, owned));
-    return unowned;
+    return new Pass(left, unowned, failed, Optional.empty());
   }
 
-  /** The metadata (image: properties) of an artifact; empty when it no longer exists. */
-  private static Optional<Map<String, String>> metadataOf(
-      CloudConnection cloud, Artifact artifact) {
+  /** Why an artifact is not {@code owner}'s; empty when it carries the owner's mark. */
+  private static Optional<String> notOwnedBecause(State state, ArtifactOwner owner) {
+    String mark = state.ownerMark().orElse(null);
+    if (owner.owns(mark)) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        mark == null
+            ? "it has no " + OWNER_UID_KEY + " metadata: no vmimport export made it"
+            : "its " + OWNER_UID_KEY + " is " + mark + ", another import's, not " + owner.uid());
+  }
+
+  /** An artifact as the cloud shows it: its status and the owner mark it carries. */
+  private record State(String status, Optional<String> ownerMark) {}
+
+  /** Reads an artifact; empty when it no longer exists. */
+  private static Optional<State> read(CloudConnection cloud, Artifact artifact) {
     OSClientV3 os = cloud.client();
     return switch (artifact.type()) {
       case SNAPSHOT ->
           Optional.ofNullable(os.blockStorage().snapshots().get(artifact.id()))
-              .map(snapshot -> orEmpty(snapshot.getMetaData()));
+              .map(s -> new State(statusOf(s.getStatus()), markIn(s.getMetaData())));
       case VOLUME ->
           Optional.ofNullable(os.blockStorage().volumes().get(artifact.id()))
-              .map(volume -> orEmpty(volume.getMetaData()));
+              .map(v -> new State(statusOf(v.getStatus()), markIn(v.getMetaData())));
       case IMAGE ->
           Optional.ofNullable(os.imagesV2().get(artifact.id()))
               .map(
-                  image -> {
-                    String uid = image.getAdditionalPropertyValue(OWNER_UID_KEY);
-                    return uid == null ? Map.<String, String>of() : Map.of(OWNER_UID_KEY, uid);
-                  });
+                  image ->
+                      new State(
+                          image.getStatus() == null ? "" : image.getStatus().value(),
+                          Optional.ofNullable(image.getAdditionalPropertyValue(OWNER_UID_KEY))));
     };
   }
 
-  private static Map<String, String> orEmpty(Map<String, String> metadata) {
-    return metadata == null ? Map.of() : metadata;
+  private static String statusOf(Volume.Status status) {
+    return status == null ? "" : status.value();
+  }
+
+  private static Optional<String> markIn(Map<String, String> metadata) {
+    return Optional.ofNullable(metadata == null ? null : metadata.get(OWNER_UID_KEY));
   }
 
   enum Type {
@@ -166,25 +185,6 @@ final class CloudArtifacts {
     }
   }
 
-  /**
-   * Deletes {@code created} newest first (the image before the volume it came from, the volume
-   * before its snapshot); one already gone counts as deleted.
-   *
-   * @return what could not be deleted, each with the reason, newest first
-   */
-  static Map<Artifact, String> deleteNewestFirst(CloudConnection cloud, List<Artifact> created) {
-    Map<Artifact, String> remaining = new LinkedHashMap<>();
-    for (int i = created.size() - 1; i >= 0; i--) {
-      Artifact artifact = created.get(i);
-      try {
-        delete(cloud, artifact);
-      } catch (RuntimeException e) {
-        remaining.put(artifact, OpenstackErrors.translate(e, "delete " + artifact).getMessage());
-      }
-    }
-    return remaining;
-  }
-
   /** "{@code volume <id> (<why>), ...}": what remains, for a message. */
   static String describe(Map<Artifact, String> remaining) {
     List<String> parts = new ArrayList<>();
@@ -193,7 +193,6 @@ final class CloudArtifacts {
   }
 
   private static void delete(CloudConnection cloud, Artifact artifact) {
-    awaitSettled(cloud, artifact);
     OSClientV3 os = cloud.client();
     ActionResponse response =
         switch (artifact.type()) {
@@ -207,43 +206,8 @@ final class CloudArtifacts {
     }
   }
 
-  /** Waits (bounded) until Cinder/Glance accept a delete of the artifact. */
-  private static void awaitSettled(CloudConnection cloud, Artifact artifact) {
-    long deadline = System.nanoTime() + SETTLE_TIMEOUT.toNanos();
-    while (System.nanoTime() - deadline < 0) {
-      String status = statusOf(cloud, artifact);
-      if (status == null || !isTransitional(artifact.type(), status)) {
-        return;
-      }
-      try {
-        Thread.sleep(STATUS_POLL.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new VmImportException(
-            ErrorCode.CLEANUP_FAILED, "interrupted while waiting to delete " + artifact, e);
-      }
-    }
-  }
-
-  private static String statusOf(CloudConnection cloud, Artifact artifact) {
-    OSClientV3 os = cloud.client();
-    return switch (artifact.type()) {
-      case SNAPSHOT -> {
-        VolumeSnapshot snapshot = os.blockStorage().snapshots().get(artifact.id());
-        yield snapshot == null ? null : snapshot.getStatus().value();
-      }
-      case VOLUME -> {
-        Volume volume = os.blockStorage().volumes().get(artifact.id());
-        yield volume == null ? null : volume.getStatus().value();
-      }
-      case IMAGE -> {
-        Image image = os.imagesV2().get(artifact.id());
-        yield image == null ? null : image.getStatus().value();
-      }
-    };
-  }
-
-  private static boolean isTransitional(Type type, String status) {
+  /** Whether Cinder would refuse to delete an artifact in this status until it changes. */
+  private static boolean isBusy(Type type, String status) {
     String s = status.toLowerCase(Locale.ROOT);
     return switch (type) {
       case SNAPSHOT, VOLUME ->

@@ -8,6 +8,7 @@ import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.SourceDisk;
 import io.vmimport.api.model.SourceVm;
 import io.vmimport.api.source.ArtifactOwner;
+import io.vmimport.api.source.CleanupStep;
 import io.vmimport.api.source.DiskStream;
 import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.Preparation;
@@ -15,10 +16,10 @@ import io.vmimport.api.source.SourceArtifact;
 import io.vmimport.provider.openstack.internal.CloudArtifacts.Artifact;
 import io.vmimport.provider.openstack.internal.CloudArtifacts.Type;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * Exports the disks of one stopped server. A volume goes snapshot (forced: it is in use) → volume
  * from the snapshot → raw Glance image; the root disk of an image-backed server goes through {@code
  * createImage}. Each {@link #prepare} call does one remote step. Everything created is recorded and
- * deleted by {@link #complete} or {@link #abort}.
+ * deleted by {@link #completeStep} or {@link #abortStep}, as far as the cloud allows at each call.
  */
 final class OpenstackExportSession implements ExportSession {
   private static final Logger LOG = LoggerFactory.getLogger(OpenstackExportSession.class);
@@ -83,11 +84,11 @@ final class OpenstackExportSession implements ExportSession {
   }
 
   private String artifactName(SourceDisk disk) {
-    return OpenstackSession.ARTIFACT_PREFIX + vm.name() + "-disk" + disk.index() + "-" + exportId;
+    return CloudArtifacts.NAME_PREFIX + vm.name() + "-disk" + disk.index() + "-" + exportId;
   }
 
   private boolean isRootDisk(SourceDisk disk) {
-    return disk.key().equals(OpenstackSession.rootDiskKey(vm.id()));
+    return disk.key().equals(OpenstackInventory.rootDiskKey(vm.id()));
   }
 
   @Override
@@ -329,13 +330,13 @@ final class OpenstackExportSession implements ExportSession {
   }
 
   @Override
-  public void complete() {
-    cleanUp("complete");
+  public CleanupStep completeStep() {
+    return endStep("complete");
   }
 
   @Override
-  public void abort() {
-    cleanUp("abort");
+  public CleanupStep abortStep() {
+    return endStep("abort");
   }
 
   /** What this export made in the cloud and has not deleted yet, oldest first. */
@@ -345,15 +346,19 @@ final class OpenstackExportSession implements ExportSession {
   }
 
   /**
-   * Deletes what this export made, without reading the owner mark back: the ids came from the
-   * create calls of this very session, not from a checkpoint anyone could have written.
+   * One pass at deleting what this export made, newest first, without reading the owner mark back:
+   * the ids came from the create calls of this very session, not from a checkpoint anyone could
+   * have written. Returns pending while the cloud is still busy with one of them.
    */
-  private void cleanUp(String why) {
+  private CleanupStep endStep(String why) {
     ended = true;
-    Map<Artifact, String> remaining =
-        CloudArtifacts.deleteNewestFirst(cloud, new ArrayList<>(artifacts));
-    artifacts.removeIf(artifact -> !remaining.containsKey(artifact));
-    if (!remaining.isEmpty()) {
+    CloudArtifacts.Pass pass =
+        CloudArtifacts.removeNewestFirst(cloud, List.copyOf(artifacts), Optional.empty());
+    artifacts.retainAll(pass.left());
+    if (pass.busy().isPresent()) {
+      return CleanupStep.pending(CloudArtifacts.STATUS_POLL, pass.busy().get());
+    }
+    if (!pass.failed().isEmpty()) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED,
           "after "
@@ -361,8 +366,9 @@ final class OpenstackExportSession implements ExportSession {
               + " of the export of server '"
               + vm.name()
               + "' these remain in the source cloud; delete them by hand: "
-              + CloudArtifacts.describe(remaining));
+              + CloudArtifacts.describe(pass.failed()));
     }
     LOG.debug("export {} of {} cleaned up after {}", exportId, vm.name(), why);
+    return CleanupStep.done();
   }
 }

@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One NFC export: an HttpNfcLease on the VM. Disks download as streamOptimized VMDKs over HTTPS
  * with the session cookie; the lease is completed on success and aborted on failure or cancel.
+ * Either is one remote call that returns at once (nothing to wait for, unlike a cloud's volumes),
+ * so this implements the one-call {@link #complete()} and {@link #abort()}, which core's step calls
+ * ({@link #completeStep()}, {@link #abortStep()}) reach by default.
  */
 public final class VmwareExportSession implements ExportSession {
   private static final Logger log = LoggerFactory.getLogger(VmwareExportSession.class);
