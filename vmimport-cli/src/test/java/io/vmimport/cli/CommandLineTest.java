@@ -157,17 +157,18 @@ class CommandLineTest {
 
   @Test
   void aSourceKindWithoutProviderIsBadInput() throws IOException {
-    // no OVA provider exists yet; the message lists the kinds that do
-    rewrite("kind: TestdiskSource\nmetadata", "kind: OvaSource\nmetadata");
-    rewrite("    kind: TestdiskSource", "    kind: OvaSource");
+    // a kind of the group that no provider on the class path serves; the message lists those that
+    // do
+    rewrite("kind: TestdiskSource\nmetadata", "kind: HypervSource\nmetadata");
+    rewrite("    kind: TestdiskSource", "    kind: HypervSource");
 
     assertBadInput(
         runImport(),
         fixture.resources
-            + ": OvaSource default/lab: kind: unknown source kind 'ova'; available: ["
+            + ": HypervSource default/lab: kind: unknown source kind 'hyperv'; available: ["
             + String.join(", ", ProviderRegistry.load().kinds())
             + "]");
-    assertThat(ProviderRegistry.load().kinds()).contains("testdisk", "vmware");
+    assertThat(ProviderRegistry.load().kinds()).contains("testdisk", "vmware", "ova");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.vmimport.core.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.HumanDuration;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.event.ImportListener;
 import io.vmimport.api.model.ImportRef;
