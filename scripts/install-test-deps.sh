@@ -12,13 +12,33 @@ command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
-if [ ${#missing[@]} -gt 0 ]; then
+# boot-check: the test guest is built with mmdebstrap and booted under QEMU (BIOS and OVMF);
+# without recommends, which would pull in a desktop's worth of QEMU's optional parts
+boot_missing=()
+command -v qemu-system-x86_64 >/dev/null 2>&1 || boot_missing+=(qemu-system-x86)
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || boot_missing+=(ovmf)
+command -v mmdebstrap >/dev/null 2>&1 || boot_missing+=(mmdebstrap)
+command -v mcopy >/dev/null 2>&1 || boot_missing+=(mtools)
+for tool in mkfs.fat:dosfstools sfdisk:fdisk mke2fs:e2fsprogs; do
+  PATH="$PATH:/usr/sbin:/sbin" command -v "${tool%%:*}" >/dev/null 2>&1 || boot_missing+=("${tool#*:}")
+done
+
+if [ $((${#missing[@]} + ${#boot_missing[@]})) -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "install-test-deps.sh: missing ${missing[*]}; installing packages needs root:" >&2
-    echo "  run it as root, or: sudo apt-get install ${missing[*]}" >&2
+    echo "install-test-deps.sh: missing ${missing[*]} ${boot_missing[*]}; installing packages needs root:" >&2
+    [ ${#missing[@]} -eq 0 ] || echo "  run it as root, or: sudo apt-get install ${missing[*]}" >&2
+    [ ${#boot_missing[@]} -eq 0 ] ||
+      echo "  run it as root, or: sudo apt-get install --no-install-recommends ${boot_missing[*]}" >&2
     exit 1
   fi
-  echo "installing ${missing[*]}..." >&2
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [ ${#boot_missing[@]} -gt 0 ]; then
+    echo "installing ${boot_missing[*]} (without recommends)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${boot_missing[@]}" >/dev/null
+  fi
 fi

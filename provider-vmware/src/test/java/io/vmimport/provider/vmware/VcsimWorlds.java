@@ -66,6 +66,14 @@ public final class VcsimWorlds {
       return java.util.Arrays.stream(raws).map(world::vmdkOf).toList();
     }
 
+    /**
+     * Runs govc against this vcsim, verifying its certificate with the CA, and returns its output:
+     * for tests that shape VMs of their own.
+     */
+    public String govc(String... args) throws Exception {
+      return world.vcsim.govc(args);
+    }
+
     public SourceSpec sourceWithCaAndPassword(String password) {
       return world.source(
           Map.of(), Map.of("username", VcsimWorld.USER, "password", password, "caCert", caPem));
