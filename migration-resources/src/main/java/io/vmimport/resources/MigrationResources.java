@@ -78,8 +78,9 @@ public final class MigrationResources {
   private record Range(long min, long max, String meaning) {}
 
   /**
-   * Numeric source fields (COMPAT.md). Zero or less keeps upstream's meaning where it has one (the
-   * retry fields' default); the upper bounds catch typos that would make an import wait for days.
+   * Numeric source fields (charts/vmimport-operator/docs/COMPAT.md). Zero or less keeps upstream's
+   * meaning where it has one (the retry fields' default); the upper bounds catch typos that would
+   * make an import wait for days.
    */
   private static final Map<String, Range> SOURCE_NUMBERS =
       Map.of(

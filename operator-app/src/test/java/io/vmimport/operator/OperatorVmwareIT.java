@@ -82,7 +82,8 @@ class OperatorVmwareIT {
     VirtualMachineImport done = cluster.awaitStatus("web01-import", "virtualMachineRunning");
     cluster.harvester.assertHealthy();
 
-    // every status the watch saw, in COMPAT.md's order, none skipped backwards
+    // every status the watch saw, in charts/vmimport-operator/docs/COMPAT.md's order, none skipped
+    // backwards
     List<String> seen = TestCluster.distinctInOrder(statuses);
     assertThat(seen).last().isEqualTo("virtualMachineRunning");
     assertThat(seen.stream().map(TestCluster.COMPAT_ORDER::indexOf).toList())

@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * The storage of an offline import's images, decided without a cluster to ask: the storage class
  * (the import's {@code spec.storageClass}, else the default class) and the backend it implies by
- * COMPAT.md's rule (Longhorn v1 → {@code backingimage}, else {@code cdi}).
+ * charts/vmimport-operator/docs/COMPAT.md's rule (Longhorn v1 → {@code backingimage}, else {@code
+ * cdi}).
  *
  * <p>Either from the cluster's storage classes as {@code kubectl get storageclass -o yaml} lists
  * them ({@link #of}), which applies the rule exactly, or, without them, from what a standard

@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * write the API server refuses for a reason that passes is tried again; the final status until it
  * is accepted, since a status left behind would run the finished import again.
  *
- * <p>Added, as COMPAT.md allows: a {@code Progress} condition on the import (all disks) and on each
- * disk (its stage, bytes and rate), and a {@code VMMigrationFailed} condition whose reason is the
- * error code.
+ * <p>Added, as charts/vmimport-operator/docs/COMPAT.md allows: a {@code Progress} condition on the
+ * import (all disks) and on each disk (its stage, bytes and rate), and a {@code VMMigrationFailed}
+ * condition whose reason is the error code.
  */
 final class ImportStatusWriter implements ImportListener {
   static final String PROGRESS = "Progress";

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The spec of a VirtualMachineImport, field for field (see COMPAT.md). Defaults follow
- * vm-import-controller: NIC model and disk bus {@code virtio}, graceful shutdown timeout 60 s.
+ * The spec of a VirtualMachineImport, field for field (see
+ * charts/vmimport-operator/docs/COMPAT.md). Defaults follow vm-import-controller: NIC model and
+ * disk bus {@code virtio}, graceful shutdown timeout 60 s.
  *
  * @param folder VMware only: folder path below {@code <dc>/vm}
  * @param storageClass empty for Harvester's default class

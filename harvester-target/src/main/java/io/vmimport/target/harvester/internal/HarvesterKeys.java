@@ -10,8 +10,9 @@ public final class HarvesterKeys {
   public static final String DESCRIPTION_ANNOTATION = "field.cattle.io/description";
 
   /**
-   * Our additions (COMPAT.md: new labels, never renamed ones). The import's name, for people and
-   * tools looking for an import's objects; not proof of anything, as a name comes back.
+   * Our additions (charts/vmimport-operator/docs/COMPAT.md: new labels, never renamed ones). The
+   * import's name, for people and tools looking for an import's objects; not proof of anything, as
+   * a name comes back.
    */
   public static final String IMPORT_LABEL = "vmimport.io/import";
 

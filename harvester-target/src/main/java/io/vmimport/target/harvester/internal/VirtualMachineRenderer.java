@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * Renders core's neutral {@link TargetVm} as a KubeVirt VirtualMachine, fixing upstream's mapping
- * bugs (COMPAT.md): CPU as sockets × cores, memory in {@code Mi}, every NIC kept (unmapped ones on
- * the pod network), disks in the source's boot order.
+ * bugs (charts/vmimport-operator/docs/COMPAT.md): CPU as sockets × cores, memory in {@code Mi},
+ * every NIC kept (unmapped ones on the pod network), disks in the source's boot order.
  */
 public final class VirtualMachineRenderer {
   private VirtualMachineRenderer() {}
