@@ -243,9 +243,7 @@ class ImportedGuestBootIT {
           networkMapping:
           - sourceNetwork: PG-Prod
             destinationNetwork: default/vlan100
-          - sourceNetwork: VM Network
-            destinationNetwork: default/vm-network
-          sourceCluster:
+        %s  sourceCluster:
             apiVersion: migration.harvesterhci.io/v1beta1
             kind: VmwareSource
             name: vcsim
@@ -258,6 +256,10 @@ class ImportedGuestBootIT {
                 vcsim.endpoint(),
                 name,
                 name,
+                // a mapping must match a NIC of the VM: only VMs with a second NIC have VM Network
+                sourceMacs(sourceHardware(name)).size() > 1
+                    ? "  - sourceNetwork: VM Network\n    destinationNetwork: default/vm-network\n"
+                    : "",
                 extraSpec));
     Path out = work.resolve("out");
     Path log = work.resolve("vmimport.log");

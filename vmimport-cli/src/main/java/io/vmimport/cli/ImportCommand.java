@@ -10,6 +10,7 @@ import io.vmimport.core.FileCheckpointStore;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ImportHandle;
 import io.vmimport.core.ImportResult;
+import io.vmimport.core.RetainingCheckpointStore;
 import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
