@@ -119,14 +119,10 @@ class OvfHardwareMapperTest {
 
   @Test
   void unknownDeploymentOptionListsThem() throws Exception {
+    byte[] cot = Files.readAllBytes(SharedOva.cot("input.ovf")); // skips without ../shared
     VmImportException e =
         catchThrowableOfType(
-            VmImportException.class,
-            () ->
-                map(
-                    "input.ovf",
-                    Files.readAllBytes(SharedOva.cot("input.ovf")),
-                    Optional.of("huge")));
+            VmImportException.class, () -> map("input.ovf", cot, Optional.of("huge")));
 
     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
     assertThat(e.getMessage()).contains("huge", "2CPU-2GB-1NIC");
@@ -185,25 +181,31 @@ class OvfHardwareMapperTest {
 
   @Test
   void aDescriptorWithoutCpuOrMemoryIsRefusedNotGuessed() throws Exception {
+    byte[] cot = Files.readAllBytes(SharedOva.cot("minimal.ovf")); // skips without ../shared
     VmImportException e =
-        catchThrowableOfType(VmImportException.class, () -> mapCot("minimal.ovf"));
+        catchThrowableOfType(
+            VmImportException.class, () -> map("minimal.ovf", cot, Optional.empty()));
 
     assertThat(e.code()).isEqualTo(ErrorCode.NOT_SUPPORTED);
     assertThat(e.getMessage()).contains("no CPU item");
   }
 
   @Test
-  void ovf09IsRefusedClearly() {
-    VmImportException e = catchThrowableOfType(VmImportException.class, () -> mapCot("v0.9.ovf"));
+  void ovf09IsRefusedClearly() throws Exception {
+    byte[] cot = Files.readAllBytes(SharedOva.cot("v0.9.ovf")); // skips without ../shared
+    VmImportException e =
+        catchThrowableOfType(VmImportException.class, () -> map("v0.9.ovf", cot, Optional.empty()));
 
     assertThat(e.code()).isEqualTo(ErrorCode.NOT_SUPPORTED);
     assertThat(e.getMessage()).contains("0.9");
   }
 
   @Test
-  void aDiskNamingAFileOutsideReferencesIsInvalid() {
+  void aDiskNamingAFileOutsideReferencesIsInvalid() throws Exception {
+    byte[] cot = Files.readAllBytes(SharedOva.cot("invalid.ovf")); // skips without ../shared
     VmImportException e =
-        catchThrowableOfType(VmImportException.class, () -> mapCot("invalid.ovf"));
+        catchThrowableOfType(
+            VmImportException.class, () -> map("invalid.ovf", cot, Optional.empty()));
 
     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
     assertThat(e.getMessage()).contains("flash2");
