@@ -22,9 +22,18 @@ trap cleanup EXIT
 log() { echo "== $*" >&2; }
 
 "$root/scripts/install-test-deps.sh"
-for tool in curl python3 bc /usr/bin/time; do
-  command -v "$tool" >/dev/null || { apt-get update -qq && apt-get install -y -qq curl python3 time bc >/dev/null; break; }
+bench_missing=()
+for tool in curl:curl python3:python3 bc:bc /usr/bin/time:time; do
+  command -v "${tool%%:*}" >/dev/null || bench_missing+=("${tool#*:}")
 done
+if [ ${#bench_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench/run.sh: missing ${bench_missing[*]}; installing packages needs root:" >&2
+    echo "  run it as root, or: sudo apt-get install ${bench_missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq && apt-get install -y -qq "${bench_missing[@]}" >/dev/null
+fi
 
 log "building vcsim and the benchmark's import process"
 "$root/provider-vmware/test-peer/vcsim/build-vcsim.sh" "$vcsim_dir" >&2
