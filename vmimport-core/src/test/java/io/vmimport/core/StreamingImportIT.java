@@ -111,6 +111,9 @@ class StreamingImportIT {
         .contains(64L << 20)
         .anySatisfy(done -> assertThat(done).isBetween(3L << 20, 62L << 20));
     assertThat(exporting.get(exporting.size() - 1).bytesPerSecond()).isPositive();
+    assertThat(exporting.get(exporting.size() - 1).sourceBytes())
+        .as("what a transfer counter adds up: the stream's bytes, not the disk's")
+        .isEqualTo(content.length);
   }
 
   /** The raw image as qemu-img writes a streamOptimized VMDK (as vSphere exports one). */

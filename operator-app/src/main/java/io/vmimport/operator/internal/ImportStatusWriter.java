@@ -174,8 +174,10 @@ final class ImportStatusWriter implements ImportListener {
       // DONE update carries the converted file's size)
       if (update.stage() == DiskProgress.Stage.EXPORTING) {
         long counted =
-            before != null && before.stage() == DiskProgress.Stage.EXPORTING ? before.done() : 0;
-        metrics.bytesTransferred(Math.max(0, update.done() - counted));
+            before != null && before.stage() == DiskProgress.Stage.EXPORTING
+                ? before.sourceBytes()
+                : 0;
+        metrics.bytesTransferred(Math.max(0, update.sourceBytes() - counted));
       }
       Instant now = clock.instant();
       DiskInfo info = disks.computeIfAbsent(update.diskName(), name -> new DiskInfo());

@@ -10,10 +10,12 @@ import static java.util.Objects.requireNonNull;
  *     unknown (vSphere's streamOptimized VMDK), how far into the disk its content has come
  * @param total bytes (the stream's length, or for such an export the disk's capacity) or 100;
  *     {@code -1} when unknown
- * @param bytesPerSecond average transfer rate so far; 0 while converting
+ * @param bytesPerSecond average rate of {@code done} so far; 0 while converting
+ * @param sourceBytes bytes read from the source so far while exporting (what a transfer counter
+ *     adds up); equal to {@code done} unless {@code done} measures the disk rather than the stream
  */
 public record DiskProgress(
-    String diskName, Stage stage, long done, long total, double bytesPerSecond) {
+    String diskName, Stage stage, long done, long total, double bytesPerSecond, long sourceBytes) {
   public enum Stage {
     PREPARING,
     EXPORTING,
@@ -25,5 +27,10 @@ public record DiskProgress(
   public DiskProgress {
     requireNonNull(diskName, "diskName is null");
     requireNonNull(stage, "stage is null");
+  }
+
+  /** Progress whose {@code done} is also the bytes read from the source. */
+  public DiskProgress(String diskName, Stage stage, long done, long total, double bytesPerSecond) {
+    this(diskName, stage, done, total, bytesPerSecond, done);
   }
 }

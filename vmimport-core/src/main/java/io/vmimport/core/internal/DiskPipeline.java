@@ -93,10 +93,10 @@ final class DiskPipeline {
         switch (FormatRoute.choose(stream.format(), to, first)) {
           case SPARSE_COPY -> {
             try (ExtentSink sink = sinkFor(to, partial)) {
-              meter.finish(SparseCopy.copy(input, sink, counter));
+              meter.finish(whole(SparseCopy.copy(input, sink, counter), stream, disk));
             }
           }
-          case COPY -> meter.finish(SparseCopy.copy(input, partial, counter));
+          case COPY -> meter.finish(whole(SparseCopy.copy(input, partial, counter), stream, disk));
           case STREAM_DECODE -> {
             // decoded on the fly: no staged copy in scratch, no second pass over the data
             DecodeProgress progress = new DecodeProgress(disk, stream, meter, transferred, before);
@@ -110,7 +110,7 @@ final class DiskPipeline {
             try (ScratchBudget.Reservation reservation = reserveScratch(disk, stream, staged)) {
               Files.createDirectories(staged.getParent());
               Files.deleteIfExists(staged);
-              meter.finish(SparseCopy.copy(input, staged, counter));
+              meter.finish(whole(SparseCopy.copy(input, staged, counter), stream, disk));
               stream.close();
               convert(disk, staged, stream.format(), partial);
               deleteQuietly(staged);
@@ -134,6 +134,25 @@ final class DiskPipeline {
         deleteQuietly(partial);
       }
     }
+  }
+
+  /**
+   * {@code copied}, when it is all the stream said it would send: a connection that ends early
+   * looks like the end of the data, and a disk cut short must not pass for a converted one.
+   *
+   * @throws IOException the stream ended before its length (retried as a failed transfer)
+   */
+  private static long whole(long copied, DiskStream stream, TargetDisk disk) throws IOException {
+    if (stream.length().isPresent() && copied != stream.length().getAsLong()) {
+      throw new IOException(
+          "the source sent "
+              + copied
+              + " of the "
+              + stream.length().getAsLong()
+              + " bytes of "
+              + disk.source().name());
+    }
+    return copied;
   }
 
   /**
@@ -183,13 +202,14 @@ final class DiskPipeline {
     public void written(long diskOffset) {
       if (byDisk) {
         reached = Math.min(capacity, Math.max(reached, diskOffset));
-        meter.update(reached);
+        meter.update(reached, transferred.get() - before);
       }
     }
 
     /** The last event: the whole disk (the grains after the last one written are zeros). */
     void finish() {
-      meter.finish(byDisk ? capacity : transferred.get() - before);
+      long read = transferred.get() - before;
+      meter.finish(byDisk ? capacity : read, read);
     }
   }
 

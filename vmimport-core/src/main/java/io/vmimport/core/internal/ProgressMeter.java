@@ -41,21 +41,33 @@ final class ProgressMeter {
   }
 
   void update(long done) {
+    update(done, done);
+  }
+
+  /**
+   * @param sourceBytes bytes read from the source so far, when {@code done} measures something else
+   *     (how far into the disk a compressed stream has come)
+   */
+  void update(long done, long sourceBytes) {
     Instant now = time.now();
     if (done != total && Duration.between(lastEmit, now).compareTo(MIN_INTERVAL) < 0) {
       return;
     }
-    emit(done, now);
+    emit(done, sourceBytes, now);
   }
 
   void finish(long done) {
-    emit(done, time.now());
+    finish(done, done);
   }
 
-  private void emit(long done, Instant now) {
+  void finish(long done, long sourceBytes) {
+    emit(done, sourceBytes, time.now());
+  }
+
+  private void emit(long done, long sourceBytes, Instant now) {
     lastEmit = now;
     double seconds = Duration.between(start, now).toNanos() / 1e9;
     double rate = stage == DiskProgress.Stage.EXPORTING && seconds > 0 ? done / seconds : 0.0;
-    listener.diskProgress(ref, new DiskProgress(diskName, stage, done, total, rate));
+    listener.diskProgress(ref, new DiskProgress(diskName, stage, done, total, rate, sourceBytes));
   }
 }
