@@ -215,7 +215,7 @@ class SourceCleanupTest {
 
           @Override
           public DiskStream open(SourceDisk disk) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("this test never calls it");
           }
 
           @Override
@@ -244,7 +244,7 @@ class SourceCleanupTest {
         new DiskExporter() {
           @Override
           public io.vmimport.api.source.ExportSession begin(SourceVm vm, ArtifactOwner owner) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("this test never calls it");
           }
 
           @Override
@@ -290,7 +290,7 @@ class SourceCleanupTest {
         new DiskExporter() {
           @Override
           public io.vmimport.api.source.ExportSession begin(SourceVm vm, ArtifactOwner owner) {
-            throw new UnsupportedOperationException();
+            throw new AssertionError("this test never calls it");
           }
 
           @Override
@@ -329,7 +329,7 @@ class SourceCleanupTest {
 
     @Override
     public DiskStream open(SourceDisk disk) {
-      throw new UnsupportedOperationException();
+      throw new AssertionError("this test never calls it");
     }
 
     @Override
