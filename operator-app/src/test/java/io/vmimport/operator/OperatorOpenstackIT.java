@@ -65,6 +65,7 @@ class OperatorOpenstackIT {
 
   @Test
   void importsABootFromVolumeServerThroughUpstreamsStatuses() throws Exception {
+    Path bootVolume = LocalOpenstackCloud.copyOfBootVolume("vm-bfv", dir);
     applySource();
     List<String> statuses = cluster.recordStatuses("bfv-import");
     cluster.apply(
@@ -87,8 +88,8 @@ class OperatorOpenstackIT {
     assertThat(condition(disks.get(0).diskConditions, "VirtualMachineImageReady").status)
         .isEqualTo("True");
     Crds.assertValid(Crds.IMPORTS, done);
-    // the root volume was made from the demo image: Harvester got exactly its bytes
-    cluster.assertDownloadsMatch(List.of(LocalOpenstackCloud.dir().resolve("base.raw")));
+    // Harvester got exactly the bytes of the server's boot volume
+    cluster.assertDownloadsMatch(List.of(bootVolume));
   }
 
   @Test
@@ -110,6 +111,7 @@ class OperatorOpenstackIT {
   @Test
   void theNextOperatorRemovesWhatAKilledOneLeftInTheCloudAndFinishesTheImport() throws Exception {
     Set<String> before = LocalOpenstackCloud.temporaryArtifacts();
+    Path bootVolume = LocalOpenstackCloud.copyOfBootVolume("vm-bfv", dir);
     operator.close();
     operator = null;
     applySource();
@@ -130,7 +132,7 @@ class OperatorOpenstackIT {
     cluster.awaitStatus("killed", "virtualMachineRunning");
 
     assertTheCloudHoldsOnly(before);
-    cluster.assertDownloadsMatch(List.of(LocalOpenstackCloud.dir().resolve("base.raw")));
+    cluster.assertDownloadsMatch(List.of(bootVolume));
   }
 
   /**

@@ -142,6 +142,40 @@ public final class LocalOpenstackCloud implements BeforeAllCallback {
   }
 
   /**
+   * A copy of what the boot volume of {@code server} holds now, taken before an import so that it
+   * can be compared with what the import delivers. The demo step makes the volume from {@code
+   * base.raw}, but ITs sharing a running cloud write into it (so a zero-filled export cannot pass),
+   * so the demo image is not what the volume holds after them.
+   */
+  public static Path copyOfBootVolume(String server, Path into) throws IOException {
+    String volumeId = null;
+    java.util.regex.Matcher ids =
+        java.util.regex.Pattern.compile("'id': '([0-9a-f-]+)'")
+            .matcher(openstack("server", "show", server, "-f", "value", "-c", "volumes_attached"));
+    while (ids.find() && volumeId == null) {
+      String attachments =
+          openstack("volume", "show", ids.group(1), "-f", "value", "-c", "attachments");
+      if (attachments.contains("'device': '/dev/sda'")
+          || attachments.contains("'device': '/dev/vda'")) {
+        volumeId = ids.group(1);
+      }
+    }
+    if (volumeId == null) {
+      fail("server " + server + " has no boot volume in the local OpenStack");
+    }
+    Path copy = into.resolve(server + "-boot-volume.raw");
+    // sparse, as the volume file is: a plain copy would write the whole GiB
+    run(
+        List.of(
+            "cp",
+            "--sparse=always",
+            dir().resolve("cinder-vols/volume-" + volumeId).toString(),
+            copy.toString()),
+        120);
+    return copy;
+  }
+
+  /**
    * Every snapshot, volume and image an export made (named {@code vmimport-...}) in the cloud,
    * across projects.
    */
