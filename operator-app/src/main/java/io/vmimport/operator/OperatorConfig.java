@@ -23,6 +23,9 @@ import java.util.stream.Collectors;
  * @param scratchDir where disks are converted and served from (the scratch volume)
  * @param maxConcurrentImports imports running at once; more wait with status {@code ""}
  * @param maxParallelDisks disks transferred at once, over all imports
+ * @param maxExportsPerSourceHost imports exporting from one source host at once (an ESXi host, an
+ *     OpenStack endpoint, an OVA's web server); more wait with a {@code Progress} condition saying
+ *     {@code Queued}, their VMs left running. 0 for no limit
  * @param imageServerBind where the image server listens
  * @param imageServerUrl the base URL Harvester downloads images from (the operator's Service)
  * @param imageServerLimits what one client may hold of the image server
@@ -42,6 +45,7 @@ public record OperatorConfig(
     Path scratchDir,
     int maxConcurrentImports,
     int maxParallelDisks,
+    int maxExportsPerSourceHost,
     InetSocketAddress imageServerBind,
     Optional<URI> imageServerUrl,
     ImageServerConfig.Limits imageServerLimits,
@@ -62,6 +66,7 @@ public record OperatorConfig(
           "VMIMPORT_NAMESPACES",
           "VMIMPORT_MAX_CONCURRENT_IMPORTS",
           "VMIMPORT_MAX_PARALLEL_DISKS",
+          "VMIMPORT_MAX_EXPORTS_PER_SOURCE_HOST",
           "VMIMPORT_IMAGE_SERVER_ADDRESS",
           "VMIMPORT_IMAGE_SERVER_PORT",
           "VMIMPORT_IMAGE_SERVER_URL",
@@ -95,6 +100,11 @@ public record OperatorConfig(
       throw new IllegalArgumentException(
           "VMIMPORT_MAX_PARALLEL_DISKS must be at least 1: " + maxParallelDisks);
     }
+    if (maxExportsPerSourceHost < 0) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_MAX_EXPORTS_PER_SOURCE_HOST must be 0 (no limit) or more: "
+              + maxExportsPerSourceHost);
+    }
     if (probePort != 0 && probePort == httpPort) {
       throw new IllegalArgumentException(
           "VMIMPORT_PROBE_PORT must differ from VMIMPORT_HTTP_PORT (both "
@@ -113,13 +123,17 @@ public record OperatorConfig(
     }
   }
 
-  /** Defaults: all namespaces, 4 imports and 4 disks at once, no leader election. */
+  /**
+   * Defaults: all namespaces, 4 imports and 4 disks at once, 10 exports per source host, no leader
+   * election.
+   */
   public static OperatorConfig defaults(Path scratchDir) {
     return new OperatorConfig(
         Set.of(),
         scratchDir,
         4,
         4,
+        10,
         new InetSocketAddress("0.0.0.0", 8080),
         Optional.empty(),
         ImageServerConfig.Limits.DEFAULTS,
@@ -169,6 +183,7 @@ public record OperatorConfig(
         scratch,
         integer(get, "VMIMPORT_MAX_CONCURRENT_IMPORTS", d.maxConcurrentImports()),
         integer(get, "VMIMPORT_MAX_PARALLEL_DISKS", d.maxParallelDisks()),
+        integer(get, "VMIMPORT_MAX_EXPORTS_PER_SOURCE_HOST", d.maxExportsPerSourceHost()),
         new InetSocketAddress(
             get.apply("VMIMPORT_IMAGE_SERVER_ADDRESS").orElse("0.0.0.0"),
             integer(get, "VMIMPORT_IMAGE_SERVER_PORT", 8080)),

@@ -88,6 +88,7 @@ public final class VmImportOperator implements AutoCloseable {
             checkpoints,
             EngineConfig.builder(config.scratchDir())
                 .maxParallelDisks(config.maxParallelDisks())
+                .maxExportsPerSourceHost(config.maxExportsPerSourceHost())
                 .build(),
             TimeSource.SYSTEM);
     this.imageServer =

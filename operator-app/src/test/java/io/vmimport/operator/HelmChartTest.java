@@ -77,6 +77,7 @@ class HelmChartTest {
     values.putAll(
         Map.of(
             "allowCrossNamespaceSources", true,
+            "maxExportsPerSourceHost", 2,
             "imageServer.maxConnections", 17,
             "imageServer.requestTimeoutSeconds", 11,
             "imageServer.sendTimeoutSeconds", 99));
@@ -88,6 +89,7 @@ class HelmChartTest {
     assertThat(config.namespaces()).containsExactlyInAnyOrder("team-a", "team-b");
     assertThat(config.maxConcurrentImports()).isEqualTo(7);
     assertThat(config.maxParallelDisks()).isEqualTo(3);
+    assertThat(config.maxExportsPerSourceHost()).isEqualTo(2);
     assertThat(config.allowCrossNamespaceSecrets()).isTrue();
     assertThat(config.allowCrossNamespaceSources()).isTrue();
     assertThat(config.sourceRecheckInterval()).isEqualTo(Duration.ofSeconds(60));

@@ -20,6 +20,7 @@ class OperatorConfigTest {
     assertThat(config.scratchDir()).isEqualTo(Path.of("/scratch"));
     assertThat(config.namespaces()).isEmpty();
     assertThat(config.maxConcurrentImports()).isEqualTo(4);
+    assertThat(config.maxExportsPerSourceHost()).isEqualTo(10);
     assertThat(config.leaderElection()).contains("harvester-system");
     assertThat(config.allowCrossNamespaceSecrets()).isFalse();
     assertThat(config.allowCrossNamespaceSources()).isFalse();
@@ -68,6 +69,15 @@ class OperatorConfigTest {
                         "VMIMPORT_MAX_CONCURRENT_IMPORTS",
                         "0")))
         .hasMessageContaining("VMIMPORT_MAX_CONCURRENT_IMPORTS");
+    assertThatThrownBy(
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of(
+                        "VMIMPORT_LEADER_ELECTION",
+                        "false",
+                        "VMIMPORT_MAX_EXPORTS_PER_SOURCE_HOST",
+                        "-1")))
+        .hasMessageContaining("VMIMPORT_MAX_EXPORTS_PER_SOURCE_HOST");
     assertThatThrownBy(() -> OperatorConfig.fromEnvironment(Map.of()))
         .hasMessageContaining("POD_NAMESPACE");
     assertThatThrownBy(

@@ -249,6 +249,63 @@ class OperatorVmwareIT {
     }
   }
 
+  /**
+   * Issue #18: with one export allowed per ESXi host, the second import from that host waits, says
+   * so in its status, and goes on when the first has left the host (that its VM is not touched
+   * meanwhile, ImportEngineTest shows).
+   */
+  @Test
+  void aSecondImportFromABusyEsxiHostIsQueuedUntilTheFirstHasExported() throws Exception {
+    operator.close();
+    cluster.exportsPerSourceHost = 1;
+    operator = cluster.startOperator(Optional.empty());
+    List<Path> raws = bigVmDisks();
+    vcsim.addVm("big01", raws.toArray(Path[]::new));
+    vcsim.addVm("big02", raws.toArray(Path[]::new));
+    for (String vm : List.of("big01", "big02")) {
+      vcsim.govc("vm.migrate", "-host", "/DC0/host/DC0_C0/DC0_C0_H0", vm);
+    }
+    applySecret(vcsim.sourceWithCa());
+    try (ThrottlingProxy proxy = slowSource()) {
+      cluster.apply(big01("first"));
+      cluster.await("first", OperatorVmwareIT::exporting, false);
+      VirtualMachineImport second = big01("second");
+      second.getSpec().virtualMachineName = "big02";
+      cluster.apply(second);
+
+      VirtualMachineImport queued =
+          cluster.await(
+              "second",
+              vmi ->
+                  vmi.getStatus() != null
+                      && vmi.getStatus().importConditions != null
+                      && condition(vmi.getStatus().importConditions, "Progress") != null
+                      && "Queued"
+                          .equals(condition(vmi.getStatus().importConditions, "Progress").reason),
+              false);
+      assertThat(condition(queued.getStatus().importConditions, "Progress").message)
+          .contains("1 import(s) are exporting from DC0_C0_H0 (vmware https://127.0.0.1:")
+          .contains("this one is next");
+
+      proxy.limit(0);
+      cluster.awaitStatus("first", "virtualMachineRunning");
+      cluster.awaitStatus("second", "virtualMachineRunning");
+      cluster.assertDownloadsMatch(List.of(raws.get(0), raws.get(1), raws.get(0), raws.get(1)));
+    }
+  }
+
+  /** Bytes of a disk are moving. */
+  private static boolean exporting(VirtualMachineImport vmi) {
+    return vmi.getStatus() != null
+        && vmi.getStatus().diskImportStatus != null
+        && vmi.getStatus().diskImportStatus.stream()
+            .anyMatch(
+                d ->
+                    d.diskConditions != null
+                        && condition(d.diskConditions, "Progress") != null
+                        && "Exporting".equals(condition(d.diskConditions, "Progress").reason));
+  }
+
   @Test
   void deletingAnImportMidExportCancelsItAndLeavesNothingBehind() throws Exception {
     List<Path> raws = bigVmDisks();

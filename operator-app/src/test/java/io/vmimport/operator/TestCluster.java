@@ -134,6 +134,9 @@ final class TestCluster implements AutoCloseable {
   }
 
   /** An operator on this cluster, scratch in the test's directory; leader election when given. */
+  /** Imports the next operators started in-process export from one source host at once. */
+  int exportsPerSourceHost = 10;
+
   VmImportOperator startOperator(Optional<String> leaseNamespace) {
     return startOperator(leaseNamespace, 2);
   }
@@ -194,6 +197,7 @@ final class TestCluster implements AutoCloseable {
             dir.resolve("scratch"),
             maxConcurrentImports,
             2,
+            exportsPerSourceHost,
             new InetSocketAddress("127.0.0.1", 0),
             Optional.empty(),
             ImageServerConfig.Limits.DEFAULTS,

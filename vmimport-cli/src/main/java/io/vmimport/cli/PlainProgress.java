@@ -40,6 +40,12 @@ final class PlainProgress implements ProgressReporter {
   }
 
   @Override
+  public synchronized void waiting(ImportRef ref, String reason, String message) {
+    out.println(TerminalText.escape(ref + ": " + reason + ": " + message));
+    out.flush();
+  }
+
+  @Override
   public synchronized void conditionChanged(ImportRef ref, ImportCondition condition) {
     out.println(TerminalText.escape(ref + ": condition: " + ProgressFormat.condition(condition)));
     out.flush();

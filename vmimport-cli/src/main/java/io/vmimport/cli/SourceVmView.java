@@ -54,6 +54,7 @@ final class SourceVmView {
     out.put("nics", nics);
     out.put("description", vm.description().orElse(null));
     out.put("guestOs", vm.guestOs().orElse(null));
+    out.put("exportHost", vm.exportHost().orElse(null));
     return out;
   }
 }

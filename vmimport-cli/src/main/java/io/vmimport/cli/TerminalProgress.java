@@ -43,6 +43,11 @@ final class TerminalProgress implements ProgressReporter {
   }
 
   @Override
+  public synchronized void waiting(ImportRef ref, String reason, String message) {
+    above(ref + ": " + reason + ": " + message);
+  }
+
+  @Override
   public synchronized void conditionChanged(ImportRef ref, ImportCondition condition) {
     above(ref + ": condition: " + ProgressFormat.condition(condition));
   }

@@ -211,7 +211,8 @@ class CommandLineTest {
             "disks",
             "nics",
             "description",
-            "guestOs");
+            "guestOs",
+            "exportHost");
     assertThat(vm.get("name").asText()).isEqualTo("test-vm");
     assertThat(vm.get("id").asText()).isEqualTo("testdisk-test-vm");
     assertThat(vm.get("cpu").toString())
@@ -231,6 +232,7 @@ class CommandLineTest {
                 + "\"network\":\"testnet\"}]");
     assertThat(vm.get("description").asText()).isEqualTo("a VM of the testdisk provider");
     assertThat(vm.get("guestOs").isNull()).isTrue();
+    assertThat(vm.get("exportHost").isNull()).as("read from the source's endpoint").isTrue();
   }
 
   @Test

@@ -33,11 +33,13 @@ class ProgressTest {
     plain.diskProgress(REF, new DiskProgress(disk, Stage.PREPARING, 0, 0, 0));
     plain.phaseChanged(REF, ImportPhase.SOURCE_READY, "VM web\u009b1A\u2028powered off");
     plain.warning(REF, "bad\nline");
+    plain.waiting(REF, "Queued", "1 import(s) are exporting from esx\r-1; this one is next");
 
     assertThat(out.toString().lines())
         .containsExactly(
             "default/web disk\\u001b[2K\\rdone\\nforged: preparing on the source",
-            "default/web: phase: sourceReady - VM web\\u009b1A\\u2028powered off");
+            "default/web: phase: sourceReady - VM web\\u009b1A\\u2028powered off",
+            "default/web: Queued: 1 import(s) are exporting from esx\\r-1; this one is next");
     assertThat(err.toString()).isEqualTo("warning: default/web: bad\\nline\n");
 
     StringWriter terminal = new StringWriter();

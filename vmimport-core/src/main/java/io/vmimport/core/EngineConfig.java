@@ -25,6 +25,10 @@ import java.time.Duration;
  * @param cleanupTimeout how long ending an export, or releasing what an earlier one left, may take
  *     on the source (a volume must finish uploading before it can be deleted); what is left then
  *     stays in the checkpoint, for the next run or a discard
+ * @param maxExportsPerSourceHost imports of this engine exporting from one source host at once (the
+ *     ESXi host of a vSphere VM, an OpenStack endpoint, the web server of an OVA); more wait, told
+ *     their place. 0 for no limit; the default, 10, is where VMware's guidance says a host needs
+ *     more NFC memory
  */
 public record EngineConfig(
     Path scratchDir,
@@ -40,7 +44,8 @@ public record EngineConfig(
     int imageResubmissions,
     Duration imageReadyTimeout,
     Duration vmRunningTimeout,
-    Duration cleanupTimeout) {
+    Duration cleanupTimeout,
+    int maxExportsPerSourceHost) {
   public EngineConfig {
     requireNonNull(scratchDir, "scratchDir is null");
     if (scratchCapacityBytes < 0) {
@@ -66,6 +71,10 @@ public record EngineConfig(
     requireNonNull(imageReadyTimeout, "imageReadyTimeout is null");
     requireNonNull(vmRunningTimeout, "vmRunningTimeout is null");
     requireNonNull(cleanupTimeout, "cleanupTimeout is null");
+    if (maxExportsPerSourceHost < 0) {
+      throw new IllegalArgumentException(
+          "maxExportsPerSourceHost is negative: " + maxExportsPerSourceHost);
+    }
   }
 
   /** Defaults for a real source: 4 disks at once, 5 attempts from 2 s, 5 s polling. */
@@ -88,6 +97,7 @@ public record EngineConfig(
     builder.imageReadyTimeout = imageReadyTimeout;
     builder.vmRunningTimeout = vmRunningTimeout;
     builder.cleanupTimeout = cleanupTimeout;
+    builder.maxExportsPerSourceHost = maxExportsPerSourceHost;
     return builder;
   }
 
@@ -106,6 +116,8 @@ public record EngineConfig(
     private Duration imageReadyTimeout = Duration.ofHours(6);
     private Duration vmRunningTimeout = Duration.ofMinutes(15);
     private Duration cleanupTimeout = Duration.ofMinutes(10);
+    // VMware: more than 10 VMs exporting from one host needs more NFC memory on it
+    private int maxExportsPerSourceHost = 10;
 
     private Builder(Path scratchDir) {
       this.scratchDir = requireNonNull(scratchDir, "scratchDir is null");
@@ -176,6 +188,15 @@ public record EngineConfig(
       return this;
     }
 
+    /**
+     * Imports exporting from one source host at once (an ESXi host, a cloud endpoint, a web
+     * server); 0 for no limit.
+     */
+    public Builder maxExportsPerSourceHost(int value) {
+      this.maxExportsPerSourceHost = value;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
           scratchDir,
@@ -191,7 +212,8 @@ public record EngineConfig(
           imageResubmissions,
           imageReadyTimeout,
           vmRunningTimeout,
-          cleanupTimeout);
+          cleanupTimeout,
+          maxExportsPerSourceHost);
     }
   }
 }

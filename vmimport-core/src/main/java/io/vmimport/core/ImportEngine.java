@@ -24,6 +24,7 @@ import io.vmimport.core.internal.Retrier;
 import io.vmimport.core.internal.RunningImports;
 import io.vmimport.core.internal.ScratchBudget;
 import io.vmimport.core.internal.SourceCleanup;
+import io.vmimport.core.internal.SourceHostSlots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -70,7 +71,8 @@ public final class ImportEngine implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")),
             ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()),
             new ScratchFiles(config.scratchDir()),
-            new RunningImports());
+            new RunningImports(),
+            new SourceHostSlots(config.maxExportsPerSourceHost()));
   }
 
   /**

@@ -930,6 +930,48 @@ class ImportEngineTest {
   }
 
   @Test
+  void anImportWaitsWithItsVmUpWhileTheSourceHostExportsTheMostAllowed() throws Exception {
+    engine.close();
+    engine = newEngine(config().maxExportsPerSourceHost(1).build(), checkpoints);
+    source.moreVms.put("vm-43", vmWithTheDisksOf(source.vm, "vm-43", "db"));
+    CountDownLatch streaming = new CountDownLatch(1);
+    source.streamOverride = disk -> new EndlessStream(streaming);
+    ImportHandle first = engine.start(request(spec().build()), target, listener);
+    assertThat(streaming.await(10, TimeUnit.SECONDS)).as("transfer started").isTrue();
+    ImportRequest db =
+        new ImportRequest(
+            new ImportRef("default", "db", "uid-db"),
+            ImportSpec.builder(SOURCE_REF, "vm-43")
+                .addNetworkMapping(new NetworkMapping("prod", "vlan1"))
+                .build(),
+            SOURCE);
+    RecordingListener dbListener = new RecordingListener();
+    List<String> callsBefore = List.copyOf(source.calls);
+
+    ImportHandle second = engine.start(db, target, dbListener);
+
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (dbListener.waits.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(dbListener.waits)
+        .containsExactly(
+            "Queued: 1 import(s) are exporting from fake https://lab, the most allowed at once"
+                + " from one source host; this one is next");
+    assertThat(source.calls.subList(callsBefore.size(), source.calls.size()))
+        .as("nothing done to the waiting import's VM")
+        .doesNotContain("shutdownGuest", "powerOff", "begin");
+
+    source.streamOverride = null;
+    first.cancel();
+    assertThatThrownBy(() -> first.await(Duration.ofSeconds(30)))
+        .isInstanceOf(VmImportException.class);
+    assertThat(second.await(Duration.ofSeconds(30)).phase())
+        .as("goes on once the first has left the host")
+        .isEqualTo(ImportPhase.VM_RUNNING);
+  }
+
+  @Test
   void aSecondImportMakingTheSameTargetVmIsRefusedNamingTheFirst() throws Exception {
     // another VM of the same name (vSphere allows that in two folders), so the same target name
     source.moreVms.put("vm-43", vmWithTheDisksOf(source.vm, "vm-43", source.vm.name()));

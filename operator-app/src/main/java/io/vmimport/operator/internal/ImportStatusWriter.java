@@ -231,6 +231,14 @@ final class ImportStatusWriter implements ImportListener {
     conditions = Conditions.set(conditions, PROGRESS, false, reason, message, clock.instant());
   }
 
+  /** The running import waits for a limit of the engine (exports from one source host). */
+  @Override
+  public void waiting(ImportRef ref, String reason, String message) {
+    waiting(reason, message);
+    events.normal(object, reason, message);
+    flushSoon(true);
+  }
+
   /**
    * The run ended with {@code e}: its code and message go to the status, with the phase change that
    * follows. A cancelled import's status is not kept (it is being deleted or suspended).

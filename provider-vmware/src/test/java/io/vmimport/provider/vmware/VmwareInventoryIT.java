@@ -68,6 +68,8 @@ class VmwareInventoryIT {
       assertThat(vm.firmware().tpm()).isFalse();
       assertThat(vm.description()).contains("web server of the shop");
       assertThat(vm.guestOs()).contains("centos7_64Guest");
+      // web01 runs in cluster DC0_C0: one of its ESXi hosts serves the export
+      assertThat(vm.exportHost()).hasValueSatisfying(h -> assertThat(h).matches("DC0_C0_H[0-9]+"));
 
       assertThat(vm.disks()).hasSize(2);
       var disk0 = vm.disks().get(0);

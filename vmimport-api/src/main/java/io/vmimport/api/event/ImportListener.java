@@ -40,6 +40,14 @@ public interface ImportListener {
 
   default void diskProgress(ImportRef ref, DiskProgress progress) {}
 
+  /**
+   * The import waits for a limit before it goes on (e.g. the exports allowed at once from one
+   * source host); {@code reason} is a short word ({@code Queued}), {@code message} names the limit
+   * and the import's place. Called again when the place changes; the next {@link #diskProgress} or
+   * phase change means it goes on.
+   */
+  default void waiting(ImportRef ref, String reason, String message) {}
+
   /** A warning the user should see (e.g. VMware Tools not running). */
   default void warning(ImportRef ref, String message) {}
 }

@@ -13,6 +13,9 @@ import java.util.Optional;
  * @param memoryMiB memory in MiB (2^20 bytes)
  * @param disks in source device order
  * @param nics in source device (or port) order
+ * @param exportHost the machine the disks are read from when it is not the source's endpoint (the
+ *     ESXi host that runs a vSphere VM); imports reading from one such machine share the engine's
+ *     per-host limit. Empty: the source's endpoint is that machine
  */
 public record SourceVm(
     String id,
@@ -23,7 +26,8 @@ public record SourceVm(
     List<SourceDisk> disks,
     List<SourceNic> nics,
     Optional<String> description,
-    Optional<String> guestOs) {
+    Optional<String> guestOs,
+    Optional<String> exportHost) {
   public SourceVm {
     requireNonNull(id, "id is null");
     requireNonNull(name, "name is null");
@@ -36,5 +40,26 @@ public record SourceVm(
     nics = List.copyOf(requireNonNull(nics, "nics is null"));
     requireNonNull(description, "description is null");
     requireNonNull(guestOs, "guestOs is null");
+    requireNonNull(exportHost, "exportHost is null");
+  }
+
+  /** A VM whose disks are read from the source's endpoint itself. */
+  public SourceVm(
+      String id,
+      String name,
+      Cpu cpu,
+      long memoryMiB,
+      Firmware firmware,
+      List<SourceDisk> disks,
+      List<SourceNic> nics,
+      Optional<String> description,
+      Optional<String> guestOs) {
+    this(id, name, cpu, memoryMiB, firmware, disks, nics, description, guestOs, Optional.empty());
+  }
+
+  /** This VM, read from {@code host}. */
+  public SourceVm withExportHost(String host) {
+    return new SourceVm(
+        id, name, cpu, memoryMiB, firmware, disks, nics, description, guestOs, Optional.of(host));
   }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * @param scratchBudget the scratch space imports may hold at once
  * @param scratchFiles where in scratch each import's files go
+ * @param hostSlots how many imports export from one source host at once
  */
 public record EngineServices(
     ProviderRegistry providers,
@@ -26,4 +27,5 @@ public record EngineServices(
     ScheduledExecutorService scheduler,
     ScratchBudget scratchBudget,
     ScratchFiles scratchFiles,
-    RunningImports running) {}
+    RunningImports running,
+    SourceHostSlots hostSlots) {}

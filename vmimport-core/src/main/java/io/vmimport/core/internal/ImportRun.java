@@ -144,24 +144,27 @@ public final class ImportRun {
 
       Map<String, Path> files = finishedDisks(checked.source(), vm);
       if (files.size() < vm.disks().size()) {
-        step("power-off");
-        new PowerOffSequence(services.config(), services.time(), services.retrier())
-            .run(
-                session.power(),
-                provider.capabilities(),
-                checked.source(),
-                request.spec(),
-                (type, reason, message) -> report.condition(type, true, reason, message));
-        step("export");
-        List<TargetDisk> todo =
-            vm.disks().stream().filter(d -> !files.containsKey(d.name())).toList();
-        try {
-          files.putAll(
-              new ExportRound(services, target, report, cancel, journal, cleanup, sourceIdentity)
-                  .run(session, checked.source(), todo));
-        } catch (VmImportException e) {
-          report.condition(ConditionType.VM_EXPORT_FAILED, true, e.code().name(), e.getMessage());
-          throw e;
+        // the VM stays up while the import waits for its turn on the source host
+        try (SourceHostSlots.Slot slot = takeHostSlot(checked.source())) {
+          step("power-off");
+          new PowerOffSequence(services.config(), services.time(), services.retrier())
+              .run(
+                  session.power(),
+                  provider.capabilities(),
+                  checked.source(),
+                  request.spec(),
+                  (type, reason, message) -> report.condition(type, true, reason, message));
+          step("export");
+          List<TargetDisk> todo =
+              vm.disks().stream().filter(d -> !files.containsKey(d.name())).toList();
+          try {
+            files.putAll(
+                new ExportRound(services, target, report, cancel, journal, cleanup, sourceIdentity)
+                    .run(session, checked.source(), todo));
+          } catch (VmImportException e) {
+            report.condition(ConditionType.VM_EXPORT_FAILED, true, e.code().name(), e.getMessage());
+            throw e;
+          }
         }
       }
       report.condition(
@@ -203,6 +206,26 @@ public final class ImportRun {
   }
 
   // ---------------------------------------------------------------- export, create
+
+  /** A slot on the host the disks are read from; waits, told its place, while others hold them. */
+  private SourceHostSlots.Slot takeHostSlot(SourceVm source) {
+    step("queued");
+    return services
+        .hostSlots()
+        .acquire(
+            SourceIdentity.hostOf(request.source(), source),
+            ref,
+            (host, limit, ahead) -> {
+              String message =
+                  limit
+                      + " import(s) are exporting from "
+                      + host
+                      + ", the most allowed at once from one source host; "
+                      + (ahead == 0 ? "this one is next" : ahead + " waiting ahead of this one");
+              log.info("{}: waiting: {}", ref, message);
+              report.listener().waiting(ref, "Queued", message);
+            });
+  }
 
   /** The disks an earlier run of this import finished, by target disk name; see the journal. */
   private Map<String, Path> finishedDisks(SourceVm source, TargetVm vm) {

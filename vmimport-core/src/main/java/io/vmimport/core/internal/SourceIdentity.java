@@ -1,6 +1,7 @@
 package io.vmimport.core.internal;
 
 import io.vmimport.api.model.SourceSpec;
+import io.vmimport.api.model.SourceVm;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,45 @@ public final class SourceIdentity {
           .append(withoutSecrets(setting.getValue().trim()));
     }
     return identity.toString();
+  }
+
+  /**
+   * The machine an import of {@code vm} reads from, for the per-host limit: the provider's export
+   * host when it names one (the ESXi host of a vSphere VM, qualified by its vCenter), else the host
+   * of the source's endpoint ({@code openstack keystone.example:5000}, {@code ova files.example});
+   * a source without a URL is its own host.
+   */
+  public static String hostOf(SourceSpec source, SourceVm vm) {
+    String kind = source.kind().toLowerCase(Locale.ROOT);
+    String endpoint = null;
+    for (String field : ENDPOINT_SETTINGS) {
+      Optional<String> value = source.setting(field);
+      if (value.isPresent()) {
+        endpoint = value.get().trim();
+        break;
+      }
+    }
+    String endpointHost = endpoint == null ? of(source) : kind + " " + authorityOf(endpoint);
+    return vm.exportHost().map(host -> host + " (" + endpointHost + ")").orElse(endpointHost);
+  }
+
+  /** {@code scheme://host:port} of a URL without user info; a value that is none, unchanged. */
+  private static String authorityOf(String value) {
+    try {
+      URI uri = new URI(value);
+      if (uri.getScheme() != null && uri.getHost() != null) {
+        return uri.getScheme().toLowerCase(Locale.ROOT)
+            + "://"
+            + uri.getHost().toLowerCase(Locale.ROOT)
+            + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+      }
+      if (uri.getScheme() != null && "file".equalsIgnoreCase(uri.getScheme())) {
+        return "file://";
+      }
+    } catch (URISyntaxException e) {
+      // not a URL (a path): the value is the place
+    }
+    return withoutSecrets(value);
   }
 
   /** {@code value} without user info, with its query as a digest, when it is a URL. */

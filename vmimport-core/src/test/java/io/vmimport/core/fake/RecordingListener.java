@@ -20,6 +20,7 @@ public class RecordingListener implements ImportListener {
   public final List<ImportCondition> conditions = Collections.synchronizedList(new ArrayList<>());
   public final List<DiskProgress> progress = Collections.synchronizedList(new ArrayList<>());
   public final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+  public final List<String> waits = Collections.synchronizedList(new ArrayList<>());
   public final List<TargetVm> planned = Collections.synchronizedList(new ArrayList<>());
   public final List<String> images = Collections.synchronizedList(new ArrayList<>());
 
@@ -56,6 +57,11 @@ public class RecordingListener implements ImportListener {
   @Override
   public void imageChanged(ImportRef ref, PublishedImage image, TargetStatus status) {
     images.add(image.diskName() + " " + image.imageName() + " " + status.state());
+  }
+
+  @Override
+  public void waiting(ImportRef ref, String reason, String message) {
+    waits.add(reason + ": " + message);
   }
 
   @Override

@@ -28,7 +28,7 @@ final class VmwareInventory implements VmInventory {
 
   SourceVm describe(ManagedObjectReference vm) {
     VimConnection connection = session.connection();
-    var props = connection.properties(vm, "config", "network");
+    var props = connection.properties(vm, "config", "network", "runtime.host");
     if (!(props.get("config") instanceof VirtualMachineConfigInfo config)
         || config.getHardware() == null) {
       throw new VmImportException(
@@ -42,7 +42,16 @@ final class VmwareInventory implements VmInventory {
     VmHardwareMapper mapper =
         new VmHardwareMapper(
             connection.client()::extrasOf, key -> session.portgroupName(networks, key));
-    return mapper.map(vm, config);
+    SourceVm mapped = mapper.map(vm, config);
+    // the ESXi host serves the VM's NFC export: the engine's per-host limit counts it
+    return props.get("runtime.host") instanceof ManagedObjectReference host
+        ? mapped.withExportHost(hostName(connection, host))
+        : mapped;
+  }
+
+  private static String hostName(VimConnection connection, ManagedObjectReference host) {
+    Object name = connection.properties(host, "name").get("name");
+    return name == null ? host.getVal() : String.valueOf(name);
   }
 
   @Override
