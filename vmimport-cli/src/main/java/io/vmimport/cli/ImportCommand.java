@@ -11,6 +11,7 @@ import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ImportHandle;
 import io.vmimport.core.ImportResult;
 import io.vmimport.core.RetainingCheckpointStore;
+import io.vmimport.target.directory.DirectoryTarget;
 import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -115,7 +116,8 @@ final class ImportCommand implements Callable<Integer> {
         scratchDir != null ? scratchDir.toAbsolutePath().normalize() : output.resolve(".scratch");
     EngineConfig config = EngineConfig.builder(scratch).maxParallelDisks(parallelDisks).build();
     OfflineHarvesterTarget target =
-        new OfflineHarvesterTarget(output, diskFormat, storageClasses.storage());
+        new OfflineHarvesterTarget(
+            new DirectoryTarget(output, diskFormat), storageClasses.storage());
     checkpoints = new RetainingCheckpointStore(new FileCheckpointStore(output));
     Thread hook = new Thread(this::cancelOnShutdown, "vmimport-cancel");
     try (ImportEngine engine = EngineFactory.create(config, checkpoints)) {
