@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Inject;
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.api.event.ImportListener;
