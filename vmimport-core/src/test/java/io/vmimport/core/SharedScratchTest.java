@@ -75,7 +75,8 @@ class SharedScratchTest {
             new ProviderRegistry(List.of(source)),
             converter,
             new InMemoryCheckpointStore(),
-            EngineConfig.builder(scratch.root()).pollInterval(Duration.ofMillis(1)).build(),
+            // fake time: a poll of 5 s costs 1 ms, so the guest's shutdown is over at once
+            EngineConfig.builder(scratch.root()).pollInterval(Duration.ofSeconds(5)).build(),
             time)) {
       for (ImportRef ref : List.of(first, second)) {
         engine.run(request(ref), target, new RecordingListener());
