@@ -883,7 +883,7 @@ class OperatorVmwareIT {
     javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
     context.init(null, factory.getTrustManagers(), null);
     try (var download =
-        io.vmimport.api.source.HttpDownload.get(
+        io.vmimport.provider.support.HttpDownload.get(
             URI.create(url),
             context,
             Map.of(),

@@ -11,19 +11,22 @@ import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ImportHandle;
 import io.vmimport.core.ImportResult;
 import io.vmimport.core.RetainingCheckpointStore;
+import io.vmimport.target.directory.DirectoryTarget;
 import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryNotEmptyException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -115,7 +118,8 @@ final class ImportCommand implements Callable<Integer> {
         scratchDir != null ? scratchDir.toAbsolutePath().normalize() : output.resolve(".scratch");
     EngineConfig config = EngineConfig.builder(scratch).maxParallelDisks(parallelDisks).build();
     OfflineHarvesterTarget target =
-        new OfflineHarvesterTarget(output, diskFormat, storageClasses.storage());
+        new OfflineHarvesterTarget(
+            new DirectoryTarget(output, diskFormat), storageClasses.storage());
     checkpoints = new RetainingCheckpointStore(new FileCheckpointStore(output));
     Thread hook = new Thread(this::cancelOnShutdown, "vmimport-cancel");
     try (ImportEngine engine = EngineFactory.create(config, checkpoints)) {
@@ -306,13 +310,25 @@ final class ImportCommand implements Callable<Integer> {
     }
   }
 
-  /** The default scratch folder is ours: leave no empty folder behind. */
+  /**
+   * The default scratch folder is ours: leave no empty folder behind. Imports leave their
+   * namespace's folder in it (another import may be using it), so empty folders go too; a file
+   * stays, and is reported.
+   */
   private void removeIfEmpty(Path scratch) {
-    try {
-      Files.deleteIfExists(scratch);
-    } catch (DirectoryNotEmptyException e) {
-      err.println(TerminalText.escape("note: scratch files remain in " + scratch));
-    } catch (IOException e) {
+    if (!Files.exists(scratch)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(scratch)) {
+      List<Path> deepestFirst = paths.sorted(Comparator.reverseOrder()).toList();
+      if (deepestFirst.stream().anyMatch(path -> !Files.isDirectory(path))) {
+        err.println(TerminalText.escape("note: scratch files remain in " + scratch));
+        return;
+      }
+      for (Path dir : deepestFirst) {
+        Files.delete(dir);
+      }
+    } catch (IOException | UncheckedIOException e) {
       err.println(TerminalText.escape("note: could not remove " + scratch + ": " + e));
     }
   }

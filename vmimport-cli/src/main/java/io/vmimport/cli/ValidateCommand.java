@@ -12,6 +12,7 @@ import io.vmimport.cli.ResourceOptions.ResolvedImport;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.InMemoryCheckpointStore;
+import io.vmimport.target.directory.DirectoryTarget;
 import io.vmimport.target.harvester.OfflineHarvesterTarget;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -63,7 +64,8 @@ final class ValidateCommand implements Callable<Integer> {
     Path output = outputDir.toAbsolutePath().normalize();
     EngineConfig config = EngineConfig.builder(output.resolve(".scratch")).build();
     ImportTarget target =
-        new OfflineHarvesterTarget(output, DiskFormat.QCOW2, storageClasses.storage());
+        new OfflineHarvesterTarget(
+            new DirectoryTarget(output, DiskFormat.QCOW2), storageClasses.storage());
     int exit = ExitCodes.SUCCESS;
     try (ImportEngine engine = EngineFactory.create(config, new InMemoryCheckpointStore())) {
       List<ResolvedImport> imports = resources.resolve(file, engine.providers());

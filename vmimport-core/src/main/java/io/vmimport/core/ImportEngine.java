@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.inject.Inject;
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.api.event.ImportListener;
@@ -38,11 +39,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs VM imports end to end against any source provider and any target. Thread-safe: several
  * imports may run at once; their disk transfers share a pool of {@link
- * EngineConfig#maxParallelDisks()} threads.
+ * EngineConfig#maxParallelDisks()} threads. The target is the caller's: core holds none (the
+ * directory target is the module {@code target-directory}, Harvester's {@code harvester-target}).
  *
  * <pre>{@code
  * try (ImportEngine engine = ImportEngine.create(EngineConfig.builder(scratch).build())) {
- *   ImportResult result = engine.run(request, new DirectoryTarget(out), listener);
+ *   ImportResult result = engine.run(request, new DirectoryTarget(out, DiskFormat.QCOW2), listener);
  * }
  * }</pre>
  */

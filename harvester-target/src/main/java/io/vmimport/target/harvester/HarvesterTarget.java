@@ -20,8 +20,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.vmimport.api.DnsNames;
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
@@ -43,12 +43,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +85,7 @@ public final class HarvesterTarget implements ImportTarget {
 
   private final KubernetesClient client;
   private final ImageServer imageServer;
-  private final Path scratchDir;
+  private final ScratchFiles scratch;
   private final DiskFormat format;
 
   /** Disks converted to qcow2: compact on the wire, and both backends read it. */
@@ -99,7 +97,7 @@ public final class HarvesterTarget implements ImportTarget {
       KubernetesClient client, ImageServer imageServer, Path scratchDir, DiskFormat format) {
     this.client = requireNonNull(client, "client is null");
     this.imageServer = requireNonNull(imageServer, "imageServer is null");
-    this.scratchDir = requireNonNull(scratchDir, "scratchDir is null").toAbsolutePath();
+    this.scratch = new ScratchFiles(requireNonNull(scratchDir, "scratchDir is null"));
     this.format = requireNonNull(format, "format is null");
     if (format != DiskFormat.QCOW2 && format != DiskFormat.RAW) {
       throw new IllegalArgumentException("Harvester images are qcow2 or raw, not " + format.id());
@@ -180,10 +178,9 @@ public final class HarvesterTarget implements ImportTarget {
     return importDir(ref).resolve(disk.name() + "." + format.id());
   }
 
+  /** The import's target folder in scratch, beside what the engine stages for it. */
   private Path importDir(ImportRef ref) {
-    return scratchDir
-        .resolve(DnsNames.toLabel(ref.namespace()))
-        .resolve(DnsNames.toLabel(ref.name()));
+    return scratch.targetDir(ref);
   }
 
   @Override
@@ -636,13 +633,8 @@ public final class HarvesterTarget implements ImportTarget {
 
   private void deleteScratch(ImportRef ref) {
     Path dir = importDir(ref);
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      scratch.removeTargetFiles(ref);
     } catch (IOException | UncheckedIOException e) {
       throw new VmImportException(
           ErrorCode.CLEANUP_FAILED, "could not remove scratch files in " + dir + ": " + e, e, true);

@@ -13,12 +13,11 @@ import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
-import io.vmimport.api.target.ImportTarget;
+import io.vmimport.api.target.FolderTarget;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
-import io.vmimport.core.DirectoryTarget;
 import io.vmimport.target.harvester.internal.HarvesterKeys;
 import io.vmimport.target.harvester.internal.ImageRenderer;
 import io.vmimport.target.harvester.internal.ImageRenderer.ImageStorage;
@@ -34,17 +33,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The offline sink of {@code vmimport import --output-dir}: the disks and {@code vm.json} of {@link
- * DirectoryTarget}, plus the manifests that finish the import on a Harvester cluster: {@code
- * images.yaml} (the VirtualMachineImages) and {@code manifests.yaml} (the images again, the PVCs
- * the backing-image backend needs, and the VirtualMachine), and a {@code README.md} saying how to
- * apply them. Image URLs are placeholders until {@code vmimport serve} (or the user) fills them in.
+ * The offline sink of {@code vmimport import}: the files of a {@link FolderTarget} (the directory
+ * target's disks and {@code vm.json}), plus the manifests that finish the import on a Harvester
+ * cluster, written beside them: {@code images.yaml} (the VirtualMachineImages) and {@code
+ * manifests.yaml} (the images again, the PVCs the backing-image backend needs, and the
+ * VirtualMachine), and a {@code README.md} saying how to apply them. Image URLs are placeholders
+ * until {@code vmimport serve} (or the user) fills them in.
  *
  * <p>Why two files: with the backing-image backend each VM disk is a PVC of the storage class
  * Harvester creates for the image once the image exists, so the PVCs and the VM are applied after
  * the images are imported; the README gives the {@code kubectl wait} in between.
  */
-public final class OfflineHarvesterTarget implements ImportTarget {
+public final class OfflineHarvesterTarget implements FolderTarget {
   public static final String IMAGES_FILE = "images.yaml";
   public static final String MANIFESTS_FILE = "manifests.yaml";
   public static final String README_FILE = "README.md";
@@ -52,20 +52,22 @@ public final class OfflineHarvesterTarget implements ImportTarget {
   /** Stands where the URL the disk is served at goes; the README says so. */
   public static final String URL_PLACEHOLDER = "https://REPLACE-WITH-WHERE-YOU-HOST-THE-DISK/";
 
-  private final DirectoryTarget files;
+  private final FolderTarget files;
   private final OfflineStorage storage;
   private final KubernetesSerialization kubernetes = new KubernetesSerialization();
 
   /** For a standard Harvester: see {@link OfflineStorage#harvesterDefaults()}. */
-  public OfflineHarvesterTarget(Path outputDir, DiskFormat format) {
-    this(outputDir, format, OfflineStorage.harvesterDefaults());
+  public OfflineHarvesterTarget(FolderTarget files) {
+    this(files, OfflineStorage.harvesterDefaults());
   }
 
   /**
+   * @param files writes the disks and the VM's description, one folder per import; the manifests go
+   *     into the same folder
    * @param storage how the images' storage class and backend are decided
    */
-  public OfflineHarvesterTarget(Path outputDir, DiskFormat format, OfflineStorage storage) {
-    this.files = new DirectoryTarget(outputDir, format);
+  public OfflineHarvesterTarget(FolderTarget files, OfflineStorage storage) {
+    this.files = requireNonNull(files, "files is null");
     this.storage = requireNonNull(storage, "storage is null");
   }
 
@@ -241,6 +243,7 @@ public final class OfflineHarvesterTarget implements ImportTarget {
   }
 
   /** The folder of an import's disks, manifests and README. */
+  @Override
   public Path importDir(ImportRef ref) {
     return files.importDir(ref);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.target.harvester.internal.KubeNames;
@@ -40,7 +41,16 @@ class KubeNamesTest {
       Path dashed = target.diskPath(new ImportRef("vms", "web-prod", "uid-2"), disk);
 
       assertThat(dotted).isNotEqualTo(dashed);
-      assertThat(dashed).isEqualTo(scratch.resolve("vms/web-prod/disk-0.qcow2"));
+      assertThat(dashed).isEqualTo(scratch.resolve("vms/web-prod/target/disk-0.qcow2"));
+      ScratchFiles layout = new ScratchFiles(scratch);
+      ImportRef ref = new ImportRef("vms", "web-prod", "uid-2");
+      assertThat(dashed)
+          .as("in the import's folder, beside what the engine stages for it")
+          .startsWithRaw(layout.importDir(ref))
+          .startsWithRaw(layout.targetDir(ref))
+          .matches(
+              path -> !path.startsWith(layout.stagingDir(ref)),
+              "not below " + layout.stagingDir(ref));
     }
   }
 }

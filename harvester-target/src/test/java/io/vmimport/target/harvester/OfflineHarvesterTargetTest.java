@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
-import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetVm;
-import io.vmimport.core.DirectoryTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +59,7 @@ class OfflineHarvesterTargetTest {
           .build();
 
   private Path file(TargetVm vm, String name) {
-    return new DirectoryTarget(outputDir, DiskFormat.QCOW2).importDir(vm.importRef()).resolve(name);
+    return new FolderFiles(outputDir).importDir(vm.importRef()).resolve(name);
   }
 
   /**
@@ -72,7 +70,7 @@ class OfflineHarvesterTargetTest {
   @Test
   void withoutAStorageClassEveryDiskIsABackingImageWithItsPvc() throws Exception {
     TargetVm vm = TestVms.webServer("vms", "import-web", Optional.empty());
-    List<JsonNode> docs = runImport(new OfflineHarvesterTarget(outputDir, DiskFormat.QCOW2), vm);
+    List<JsonNode> docs = runImport(new OfflineHarvesterTarget(new FolderFiles(outputDir)), vm);
 
     assertThat(docs)
         .extracting(d -> d.path("kind").asText())
@@ -114,7 +112,7 @@ class OfflineHarvesterTargetTest {
     assertThat(documents(file(vm, OfflineHarvesterTarget.IMAGES_FILE)))
         .as("images.yaml holds the images alone, to apply first")
         .containsExactly(docs.get(0), docs.get(2), docs.get(4));
-    assertThat(file(vm, "vm.json")).exists();
+    assertThat(file(vm, FolderFiles.VM_FILE)).as("the wrapped target's VM description").exists();
     assertThat(Files.readString(file(vm, OfflineHarvesterTarget.README_FILE)))
         .contains("vmimport serve " + file(vm, "").toString().replaceAll("/$", ""))
         .contains("kubectl apply -f images.yaml")
@@ -132,8 +130,7 @@ class OfflineHarvesterTargetTest {
     List<JsonNode> docs =
         runImport(
             new OfflineHarvesterTarget(
-                outputDir,
-                DiskFormat.QCOW2,
+                new FolderFiles(outputDir),
                 OfflineStorage.of("classes.yaml", List.of(LONGHORN_DEFAULT, LVM))),
             vm);
 
@@ -162,8 +159,7 @@ class OfflineHarvesterTargetTest {
     List<JsonNode> docs =
         runImport(
             new OfflineHarvesterTarget(
-                outputDir,
-                DiskFormat.QCOW2,
+                new FolderFiles(outputDir),
                 OfflineStorage.of("classes.yaml", List.of(LVM, LONGHORN_DEFAULT))),
             vm);
 
@@ -178,7 +174,7 @@ class OfflineHarvesterTargetTest {
     TargetVm vm = TestVms.webServer("vms", "import-web", Optional.of("fast"));
     OfflineHarvesterTarget target =
         new OfflineHarvesterTarget(
-            outputDir, DiskFormat.QCOW2, OfflineStorage.of("classes.yaml", List.of(LVM)));
+            new FolderFiles(outputDir), OfflineStorage.of("classes.yaml", List.of(LVM)));
 
     assertThat(target.preflight(vm))
         .singleElement()
@@ -203,7 +199,7 @@ class OfflineHarvesterTargetTest {
   @Test
   void discardRemovesManifestsDisksAndTheFolder() throws Exception {
     TargetVm vm = TestVms.webServer("vms", "import-web", Optional.empty());
-    OfflineHarvesterTarget target = new OfflineHarvesterTarget(outputDir, DiskFormat.QCOW2);
+    OfflineHarvesterTarget target = new OfflineHarvesterTarget(new FolderFiles(outputDir));
     runImport(target, vm);
 
     target.discard(vm.importRef());

@@ -1,10 +1,10 @@
 package io.vmimport.core.internal;
 
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.core.CheckpointStore;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ProviderRegistry;
-import io.vmimport.core.ScratchFiles;
 import io.vmimport.core.TimeSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,5 +1,6 @@
 package io.vmimport.core.fake;
 
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
@@ -18,11 +19,12 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /** A target that keeps disks in a directory and plays an image controller and KubeVirt. */
 public final class FakeTarget implements ImportTarget {
-  private final Path dir;
+  private final Function<ImportRef, Path> importDir;
   public DiskFormat format = DiskFormat.RAW;
   public final List<String> published = Collections.synchronizedList(new ArrayList<>());
   public final List<TargetVm> created = Collections.synchronizedList(new ArrayList<>());
@@ -33,8 +35,18 @@ public final class FakeTarget implements ImportTarget {
   public List<ValidationIssue> preflightIssues = List.of();
   public boolean discarded;
 
+  /** Disks in {@code <dir>/<import name>}. */
   public FakeTarget(Path dir) {
-    this.dir = dir;
+    this.importDir = ref -> dir.resolve(ref.name());
+  }
+
+  private FakeTarget(Function<ImportRef, Path> importDir) {
+    this.importDir = importDir;
+  }
+
+  /** Disks in the import's target folder of {@code scratch}, as the Harvester target keeps them. */
+  public static FakeTarget inScratch(ScratchFiles scratch) {
+    return new FakeTarget(scratch::targetDir);
   }
 
   @Override
@@ -49,7 +61,7 @@ public final class FakeTarget implements ImportTarget {
 
   @Override
   public Path diskPath(ImportRef ref, TargetDisk disk) {
-    return dir.resolve(ref.name()).resolve(disk.name() + "." + format.id());
+    return importDir.apply(ref).resolve(disk.name() + "." + format.id());
   }
 
   @Override
@@ -87,11 +99,11 @@ public final class FakeTarget implements ImportTarget {
   @Override
   public void discard(ImportRef ref) {
     discarded = true;
-    Path importDir = dir.resolve(ref.name());
-    if (!Files.exists(importDir)) {
+    Path folder = importDir.apply(ref);
+    if (!Files.exists(folder)) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(importDir)) {
+    try (Stream<Path> paths = Files.walk(folder)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(path);
       }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vmimport.api.ErrorCode;
+import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskBus;
 import io.vmimport.api.model.Firmware;
@@ -16,7 +17,6 @@ import io.vmimport.api.target.TargetVm;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.InMemoryCheckpointStore;
 import io.vmimport.core.ProviderRegistry;
-import io.vmimport.core.ScratchFiles;
 import io.vmimport.core.fake.CopyingConverter;
 import io.vmimport.core.fake.FakeTarget;
 import io.vmimport.core.fake.FakeTime;

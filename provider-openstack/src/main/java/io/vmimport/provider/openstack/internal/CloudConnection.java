@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.UserInfoRedaction;
 import io.vmimport.api.VmImportException;
-import io.vmimport.api.source.HttpDownload;
+import io.vmimport.provider.support.HttpDownload;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,8 +2,8 @@ package io.vmimport.provider.ova.internal;
 
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
-import io.vmimport.api.source.HttpDownload;
 import io.vmimport.api.source.ValidationIssue;
+import io.vmimport.provider.support.HttpDownload;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An OVA behind an http(s) URL. The readiness check is a HEAD (the JDK client); archive bytes come
- * through the API's {@link HttpDownload}, with a range request where the server offers them.
+ * through provider-support's {@link HttpDownload}, with a range request where the server offers
+ * them.
  */
 final class HttpArchive implements OvaArchive {
   private static final Logger log = LoggerFactory.getLogger(HttpArchive.class);

@@ -1,4 +1,4 @@
-package io.vmimport.api.source;
+package io.vmimport.provider.support;
 
 import static java.util.Objects.requireNonNull;
 

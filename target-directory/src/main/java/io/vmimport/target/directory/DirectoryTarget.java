@@ -1,4 +1,4 @@
-package io.vmimport.core;
+package io.vmimport.target.directory;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,7 +10,7 @@ import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
-import io.vmimport.api.target.ImportTarget;
+import io.vmimport.api.target.FolderTarget;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetNic;
@@ -30,8 +30,12 @@ import java.util.Map;
  * {@code <outputDir>/<namespace>/<import-name>/}, for users without a cluster at hand or who upload
  * by hand. The namespace is part of the path because imports of one name in two namespaces are two
  * imports: they must never share (or take over) each other's disks.
+ *
+ * <p>A target of its own, outside the engine: core runs imports and holds no target, and a target
+ * that adds files to this output (the offline Harvester manifests) wraps it as a {@link
+ * FolderTarget}.
  */
-public final class DirectoryTarget implements ImportTarget {
+public final class DirectoryTarget implements FolderTarget {
   public static final String VM_FILE = "vm.json";
 
   private final Path outputDir;
@@ -52,8 +56,9 @@ public final class DirectoryTarget implements ImportTarget {
 
   /**
    * The folder that holds the files of one import, {@code <outputDir>/<namespace>/<name>}: the one
-   * place that decides the layout (the CLI and the offline Harvester target ask here).
+   * place that decides the layout (a program, and a target wrapping this one, ask here).
    */
+  @Override
   public Path importDir(ImportRef ref) {
     return outputDir
         .resolve(DnsNames.toLabel(ref.namespace()))
@@ -72,9 +77,11 @@ public final class DirectoryTarget implements ImportTarget {
       existing = existing.getParent();
     }
     if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+      // no field: how the directory was given (a flag, a setting) is the caller's to say
       return List.of(
           ValidationIssue.error(
-              ErrorCode.INVALID_SPEC, "--output-dir", outputDir + " is not a writable directory"));
+              ErrorCode.INVALID_SPEC,
+              "the output directory " + outputDir + " is not a writable directory"));
     }
     return List.of();
   }

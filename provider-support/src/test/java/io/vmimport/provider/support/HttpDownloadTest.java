@@ -1,4 +1,4 @@
-package io.vmimport.api.source;
+package io.vmimport.provider.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
