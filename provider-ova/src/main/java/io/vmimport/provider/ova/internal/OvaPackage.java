@@ -142,10 +142,21 @@ final class OvaPackage {
     return uri;
   }
 
-  /** Whether a file is there: its length is known, or it answers NOT_FOUND. */
+  /**
+   * Whether a file is there.
+   *
+   * @throws VmImportException SOURCE_UNAVAILABLE when the server does not say how long it is
+   */
   private static boolean exists(OvaArchive file) {
     try {
-      return file.length().isPresent();
+      if (file.length().isEmpty()) {
+        throw new VmImportException(
+            ErrorCode.SOURCE_UNAVAILABLE,
+            file.shown()
+                + " was sent without a length (no Content-Length or Content-Range); serve it"
+                + " from a server that gives one");
+      }
+      return true;
     } catch (VmImportException e) {
       if (e.code() == ErrorCode.NOT_FOUND) {
         return false;
