@@ -133,6 +133,11 @@ class PlainOvfTest {
 
       assertThat(e.code()).isEqualTo(ErrorCode.NOT_SUPPORTED);
       assertThat(e.getMessage()).contains("../input.vmdk", "beside");
+
+      // preflight lists it, as it lists a missing file, instead of failing
+      List<ValidationIssue> issues = session.validator().preflight(spec("vmw"));
+      assertThat(issues).extracting(ValidationIssue::code).containsExactly(ErrorCode.NOT_SUPPORTED);
+      assertThat(issues.get(0).message()).contains("../input.vmdk");
     }
   }
 
