@@ -6,16 +6,19 @@
 #   ours      this project's import (stream decode to qcow2, image server)
 #   upstream  download the VMDK to scratch, qemu-img convert -O raw, serve over plain HTTP
 #   dd        the machine's limit: writing the allocated bytes once (conv=fdatasync)
-# plus the same import at twice the size, and a VM with two such disks.
+# plus the same import at twice the size, and a VM with two such disks. The OVA case packs the same
+# VMDK into an OVA (descriptor, SHA-256 manifest, disk) served over plain http by nginx on 127.0.0.1:
+#   ours      provider-ova streams the disk out of the archive (range requests) into the same pipeline
+#   upstream  download the OVA to scratch, extract the VMDK, qemu-img convert -O raw, serve
 # Work files go to $BENCH_DIR (default /tmp/vmimport-bench; needs about 25 GB free).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="${BENCH_DIR:-/tmp/vmimport-bench}"
 vcsim_dir="${VCSIM_DIR:-$HOME/.cache/vcsim}"
 mkdir -p "$work/inputs"
-vcsim_pid="" http_pid=""
+vcsim_pid="" http_pid="" nginx_pid=""
 cleanup() {
-  for pid in $http_pid $vcsim_pid; do kill "$pid" 2>/dev/null || true; done
+  for pid in $http_pid $vcsim_pid $nginx_pid; do kill "$pid" 2>/dev/null || true; done
   rm -f "$work"/run/*.polling
 }
 trap cleanup EXIT
@@ -54,6 +57,54 @@ make_input() { # name virtual_gib allocated_mib
 make_input small 8 "$small_alloc_mib"
 make_input large 16 "$large_alloc_mib"
 
+# An OVA as vSphere lays it out: descriptor first, then the manifest, then the disk.
+make_ova() { # name input virtual_gib
+  local dir="$work/inputs/$1.d"
+  [ -f "$work/inputs/$1.ova" ] && return
+  log "making input $1.ova from $2.vmdk"
+  rm -rf "$dir"; mkdir -p "$dir"
+  ln "$work/inputs/$2.vmdk" "$dir/$1-disk1.vmdk"
+  cat > "$dir/$1.ovf" <<OVF
+<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf">
+  <References>
+    <File ovf:href="$1-disk1.vmdk" ovf:id="file1" ovf:size="$(stat -c %s "$dir/$1-disk1.vmdk")"/>
+  </References>
+  <DiskSection>
+    <Info>Virtual disk information</Info>
+    <Disk ovf:capacity="$3" ovf:capacityAllocationUnits="byte * 2^30" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+  </DiskSection>
+  <NetworkSection>
+    <Info>The list of logical networks</Info>
+    <Network ovf:name="VM Network"><Description>The VM Network network</Description></Network>
+  </NetworkSection>
+  <VirtualSystem ovf:id="$1">
+    <Info>A virtual machine</Info>
+    <Name>$1</Name>
+    <VirtualHardwareSection>
+      <Info>Virtual hardware requirements</Info>
+      <System>
+        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
+        <vssd:InstanceID>0</vssd:InstanceID>
+        <vssd:VirtualSystemIdentifier>$1</vssd:VirtualSystemIdentifier>
+        <vssd:VirtualSystemType>vmx-13</vssd:VirtualSystemType>
+      </System>
+      <Item><rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits><rasd:ElementName>1 virtual CPU(s)</rasd:ElementName><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>1</rasd:VirtualQuantity></Item>
+      <Item><rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits><rasd:ElementName>1024MB of memory</rasd:ElementName><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>1024</rasd:VirtualQuantity></Item>
+      <Item><rasd:Address>0</rasd:Address><rasd:ElementName>SCSI controller 0</rasd:ElementName><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceSubType>lsilogic</rasd:ResourceSubType><rasd:ResourceType>6</rasd:ResourceType></Item>
+      <Item><rasd:AddressOnParent>0</rasd:AddressOnParent><rasd:ElementName>Hard disk 1</rasd:ElementName><rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:Parent>3</rasd:Parent><rasd:ResourceType>17</rasd:ResourceType></Item>
+      <Item><rasd:AddressOnParent>7</rasd:AddressOnParent><rasd:AutomaticAllocation>true</rasd:AutomaticAllocation><rasd:Connection>VM Network</rasd:Connection><rasd:ElementName>Network adapter 1</rasd:ElementName><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+OVF
+  (cd "$dir" && for f in "$1.ovf" "$1-disk1.vmdk"; do echo "SHA256($f)= $(sha256sum "$f" | cut -d' ' -f1)"; done) > "$dir/$1.mf"
+  tar -C "$dir" -cf "$work/inputs/$1.ova.tmp" "$1.ovf" "$1.mf" "$1-disk1.vmdk"
+  rm -rf "$dir"
+  mv "$work/inputs/$1.ova.tmp" "$work/inputs/$1.ova"
+}
+make_ova ova small 8
+
 log "starting vcsim"
 "$vcsim_dir/bin/vcsim" -l 127.0.0.1:0 -username bench -password bench-pass > "$work/vcsim.out" 2>&1 &
 vcsim_pid=$!
@@ -81,6 +132,35 @@ log "shaping VMs"
 shape small1 8 small
 shape large1 16 large
 shape two1 8 small small
+
+# nginx (from install-test-deps.sh) serves the OVA: one process, 127.0.0.1 only, range requests on
+nginx_dir="$work/nginx"
+rm -rf "$nginx_dir"; mkdir -p "$nginx_dir/tmp"
+nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$nginx_dir/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $nginx_dir/nginx.pid;
+error_log $nginx_dir/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $nginx_dir/tmp/body;
+  proxy_temp_path $nginx_dir/tmp/proxy;
+  fastcgi_temp_path $nginx_dir/tmp/fastcgi;
+  uwsgi_temp_path $nginx_dir/tmp/uwsgi;
+  scgi_temp_path $nginx_dir/tmp/scgi;
+  default_type application/octet-stream;
+  sendfile on;
+  server { listen 127.0.0.1:$nginx_port; root $work/inputs; }
+}
+CONF
+log "starting nginx for the OVA"
+/usr/sbin/nginx -p "$nginx_dir" -c "$nginx_dir/nginx.conf" > "$nginx_dir/nginx.out" 2>&1 &
+nginx_pid=$!
+for _ in $(seq 50); do curl -s -o /dev/null -r 0-0 "http://127.0.0.1:$nginx_port/ova.ova" && break; sleep 0.1; done
+ova_url="http://127.0.0.1:$nginx_port/ova.ova"
 
 now() { date +%s.%N; }
 # peak allocated bytes of a directory, sampled every 100 ms while $2.polling exists
@@ -140,6 +220,40 @@ upstream() { # vm source
   check_same "$work/run/consumer/disk.raw" "$work/inputs/$2.raw"
 }
 
+ours_ova() { # url vm source -> sets wall rss_kib scratch sent
+  fresh_run
+  start_poll "$work/run/scratch" "$work/run/peak"
+  local t0; t0=$(now)
+  /usr/bin/time -f %M -o "$work/run/rss" java "${java_opts[@]}" -cp "$cp" io.vmimport.bench.BenchImport \
+    ova "$1" "$2" "$work/run/scratch" "$root/bench/consumer.sh" "$work/run/consumer"
+  wall=$(echo "$(now) - $t0" | bc)
+  stop_poll "$work/run/peak"
+  rss_kib=$(tail -1 "$work/run/rss"); scratch=$(cat "$work/run/peak")
+  sent=$(cat "$work/run/consumer"/*.bytes | paste -sd+ | bc)
+  check_same "$work/run/consumer/disk-0.qcow2" "$work/inputs/$3.raw"
+}
+
+# vm-import-controller's OVA path: the archive downloaded whole, its disk extracted beside it, then
+# converted to a full raw file that is served
+upstream_ova() { # url disk_file source
+  fresh_run
+  local http_port; http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  python3 -m http.server --bind 127.0.0.1 --directory "$work/run/scratch" "$http_port" >/dev/null 2>&1 &
+  http_pid=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$http_port/" && break; sleep 0.1; done
+  start_poll "$work/run/scratch" "$work/run/peak"
+  local t0; t0=$(now)
+  curl -sSf -o "$work/run/scratch/vm.ova" "$1"
+  tar -C "$work/run/scratch" -xf "$work/run/scratch/vm.ova" "$2"
+  qemu-img convert -f vmdk -O raw "$work/run/scratch/$2" "$work/run/scratch/disk.raw"
+  "$root/bench/consumer.sh" "http://127.0.0.1:$http_port/disk.raw" "$work/run/consumer/disk.raw"
+  wall=$(echo "$(now) - $t0" | bc)
+  stop_poll "$work/run/peak"
+  kill "$http_pid"; wait "$http_pid" 2>/dev/null || true; http_pid=""
+  scratch=$(cat "$work/run/peak"); sent=$(cat "$work/run/consumer/disk.raw.bytes")
+  check_same "$work/run/consumer/disk.raw" "$work/inputs/$3.raw"
+}
+
 write_once() { # allocated_mib
   fresh_run
   local t0; t0=$(now)
@@ -157,6 +271,10 @@ log "run: ours, 16 GiB disk with 3 GiB of data"; ours large1 large
 large_wall=$wall large_rss=$rss_kib large_scratch=$scratch large_sent=$sent
 log "run: ours, VM with two 8 GiB disks"; ours two1 small small
 two_wall=$wall two_rss=$rss_kib two_scratch=$scratch two_sent=$sent
+log "run: ours, the same disk in an OVA over http"; ours_ova "$ova_url" ova small
+ova_wall=$wall ova_rss=$rss_kib ova_scratch=$scratch ova_sent=$sent
+log "run: upstream-style OVA pipeline, same OVA"; upstream_ova "$ova_url" ova-disk1.vmdk small
+up_ova_wall=$wall up_ova_scratch=$scratch up_ova_sent=$sent
 rm -rf "$work/run"
 
 small_alloc=$((small_alloc_mib << 20)) large_alloc=$((large_alloc_mib << 20))
@@ -168,8 +286,11 @@ printf '%-34s %10.2f %11s MiB %11s MiB %8s MiB\n' \
   "upstream-style, same disk" "$up_wall" "$(mib "$up_scratch")" "$(mib "$up_sent")" "-" \
   "dd of the allocated bytes" "$dd_wall" "-" "-" "-" \
   "ours, 16 GiB / 3 GiB data" "$large_wall" "$(mib "$large_scratch")" "$(mib "$large_sent")" "$(mib $((large_rss * 1024)))" \
-  "ours, two 8 GiB / 1.5 GiB disks" "$two_wall" "$(mib "$two_scratch")" "$(mib "$two_sent")" "$(mib $((two_rss * 1024)))"
+  "ours, two 8 GiB / 1.5 GiB disks" "$two_wall" "$(mib "$two_scratch")" "$(mib "$two_sent")" "$(mib $((two_rss * 1024)))" \
+  "ours, OVA (http), 8 GiB / 1.5 GiB" "$ova_wall" "$(mib "$ova_scratch")" "$(mib "$ova_sent")" "$(mib $((ova_rss * 1024)))" \
+  "upstream-style OVA, same OVA" "$up_ova_wall" "$(mib "$up_ova_scratch")" "$(mib "$up_ova_sent")" "-"
 echo
-printf '{"wall_ratio_vs_upstream": %s, "wall_ratio_vs_write_once": %s, "scratch_ratio": %s, "rss_mib_small": %s, "rss_mib_large": %s, "bytes_ratio": %s, "two_disk_ratio": %s}\n' \
+printf '{"wall_ratio_vs_upstream": %s, "wall_ratio_vs_write_once": %s, "scratch_ratio": %s, "rss_mib_small": %s, "rss_mib_large": %s, "bytes_ratio": %s, "two_disk_ratio": %s, "ova_wall_ratio_vs_upstream": %s, "ova_scratch_ratio": %s, "rss_mib_ova": %s}\n' \
   "$(ratio "$ours_wall" "$up_wall")" "$(ratio "$ours_wall" "$dd_wall")" "$(ratio "$ours_scratch" "$small_alloc")" \
-  "$(mib $((ours_rss * 1024)))" "$(mib $((large_rss * 1024)))" "$(ratio "$ours_sent" "$small_alloc")" "$(ratio "$two_wall" "$ours_wall")"
+  "$(mib $((ours_rss * 1024)))" "$(mib $((large_rss * 1024)))" "$(ratio "$ours_sent" "$small_alloc")" "$(ratio "$two_wall" "$ours_wall")" \
+  "$(ratio "$ova_wall" "$up_ova_wall")" "$(ratio "$ova_scratch" "$small_alloc")" "$(mib $((ova_rss * 1024)))"

@@ -35,11 +35,14 @@ import java.util.UUID;
  * <pre>
  * BenchImport import   ENDPOINT USER PASSWORD VM SCRATCH CONSUMER CONSUMER_DIR
  * BenchImport download ENDPOINT USER PASSWORD VM OUT_DIR
+ * BenchImport ova      URL VM SCRATCH CONSUMER CONSUMER_DIR
  * </pre>
  *
  * {@code import} runs this project's pipeline: vSphere NFC export → streaming conversion → image
  * server → consumer. {@code download} is the first step of the upstream-style pipeline: each disk's
- * export stream written to a file as it comes, for qemu-img to convert afterwards.
+ * export stream written to a file as it comes, for qemu-img to convert afterwards. {@code ova} runs
+ * the same pipeline from an OVA at an http URL (provider-ova: the archive streamed, no download
+ * first).
  */
 public final class BenchImport {
   private BenchImport() {}
@@ -48,8 +51,20 @@ public final class BenchImport {
     if (args.length < 6) {
       System.err.println(
           "usage: BenchImport import ENDPOINT USER PASSWORD VM SCRATCH CONSUMER CONSUMER_DIR\n"
-              + "       BenchImport download ENDPOINT USER PASSWORD VM OUT_DIR");
+              + "       BenchImport download ENDPOINT USER PASSWORD VM OUT_DIR\n"
+              + "       BenchImport ova URL VM SCRATCH CONSUMER CONSUMER_DIR");
       System.exit(2);
+    }
+    if (args[0].equals("ova")) {
+      SourceSpec ova =
+          new SourceSpec(
+              "ova",
+              "default",
+              "bench",
+              Map.of("url", args[1]),
+              new Credentials("default/bench", Map.of()));
+      runImport(ova, "OvaSource", args[2], Path.of(args[3]), Path.of(args[4]), Path.of(args[5]));
+      System.exit(0);
     }
     SourceSpec source =
         new SourceSpec(
@@ -63,7 +78,7 @@ public final class BenchImport {
     if (args[0].equals("download")) {
       download(source, vm, Path.of(args[5]));
     } else {
-      runImport(source, vm, Path.of(args[5]), Path.of(args[6]), Path.of(args[7]));
+      runImport(source, "VmwareSource", vm, Path.of(args[5]), Path.of(args[6]), Path.of(args[7]));
     }
     // Everything is closed. Netty's global executor thread is not a daemon and lingers for a
     // second after its last task; the import is over, so do not let it count.
@@ -71,12 +86,16 @@ public final class BenchImport {
   }
 
   private static void runImport(
-      SourceSpec source, String vm, Path scratch, Path consumer, Path consumerDir)
+      SourceSpec source,
+      String sourceKind,
+      String vm,
+      Path scratch,
+      Path consumer,
+      Path consumerDir)
       throws Exception {
     ImportSpec spec =
         ImportSpec.builder(
-                new SourceRef(
-                    "migration.harvesterhci.io/v1beta1", "VmwareSource", "bench", "default"),
+                new SourceRef("migration.harvesterhci.io/v1beta1", sourceKind, "bench", "default"),
                 vm)
             .forcePowerOff(true)
             .build();

@@ -18,7 +18,8 @@ import java.util.Set;
  * <p>Settings: {@code url}, {@code httpTimeoutSeconds} (none given: 600; 0: no limit), optional
  * {@code deploymentOption}. Secret keys, all optional: {@code username} and {@code password} (basic
  * auth, over https only), {@code ca.crt}. An OVA is never running, so no power capability is
- * declared.
+ * declared. Disks can be read at the same time: each is its own range of the archive (its own file
+ * beside a plain descriptor), read by a request of its own.
  */
 public final class OvaSourceProvider implements SourceProvider {
   public static final String KIND = "ova";
@@ -30,7 +31,7 @@ public final class OvaSourceProvider implements SourceProvider {
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of();
+    return Set.of(Capability.PARALLEL_DISK_EXPORT);
   }
 
   @Override

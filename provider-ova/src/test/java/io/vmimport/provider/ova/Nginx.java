@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real nginx (Debian's nginx-light, installed by scripts/install-test-deps.sh) serving a
  * directory on 127.0.0.1: over https with a certificate from a throw-away CA, {@code /private/}
- * behind basic auth; and over plain http with range requests turned off. One process (no master),
- * stopped by its PID.
+ * behind basic auth, {@code /slow/} sent at 8 KiB/s; and over plain http with range requests turned
+ * off. One process (no master), stopped by its PID.
  */
 public final class Nginx implements AutoCloseable {
   public static final String USER = "ova-reader";
@@ -78,6 +78,9 @@ public final class Nginx implements AutoCloseable {
             location /private/ {
               auth_basic "ova";
               auth_basic_user_file %7$s;
+            }
+            location /slow/ {
+              limit_rate 8k;
             }
           }
           server {

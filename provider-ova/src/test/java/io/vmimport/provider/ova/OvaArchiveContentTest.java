@@ -219,13 +219,16 @@ class OvaArchiveContentTest {
   }
 
   @Test
-  void aBareDescriptorIsNotAnOva() throws Exception {
-    try (SourceSession session = open(files.resolve(OVF))) {
+  void aDescriptorNamedAsAnOvaIsNotAnOva() throws Exception {
+    // a URL ending in .ovf is read as a plain descriptor (PlainOvfTest); under another name the
+    // bytes are taken for a tar archive, and the message says what they look like
+    Path misnamed = Files.copy(files.resolve(OVF), work.resolve("appliance.ova"));
+    try (SourceSession session = open(misnamed)) {
       VmImportException e =
           catchThrowableOfType(VmImportException.class, () -> session.inventory().list());
 
       assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
-      assertThat(e.getMessage()).contains("not an OVA", "tar cf");
+      assertThat(e.getMessage()).contains("not an OVA", "tar cf", "ending in .ovf");
     }
   }
 

@@ -158,6 +158,31 @@ class OvaBadInputIT {
     }
   }
 
+  @Test
+  void aSlowServerThatNeverStallsIsNotATimeoutHoweverLongTheTransfer() throws Exception {
+    // httpTimeoutSeconds bounds a silence, not the transfer: a disk sent at 8 KiB/s takes several
+    // times the 2 s limit and must still arrive whole
+    Nginx nginx = NginxPeer.get();
+    Path slow = Files.createDirectories(NginxPeer.root().resolve("slow"));
+    Path served = slow.resolve("slow-" + System.nanoTime() + ".ova");
+    Files.createSymbolicLink(served, SharedOva.virtualBox());
+    try {
+      SourceSpec source =
+          source(nginx.https("slow/" + served.getFileName()), Map.of("ca.crt", nginx.caPem()), 2);
+      long start = System.nanoTime();
+      try (SourceSession session = provider.open(source)) {
+        Path exported = work.resolve("disk");
+        OvaExports.exportFirstDisk(session, SharedOva.VIRTUALBOX_VM, exported);
+        SharedOva.extract(SharedOva.virtualBox(), work.resolve("x"));
+        assertThat(Files.mismatch(exported, work.resolve("x").resolve(SharedOva.VIRTUALBOX_DISK)))
+            .isEqualTo(-1);
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofSeconds(4));
+    } finally {
+      Files.delete(served);
+    }
+  }
+
   private static String pem(Nginx nginx) {
     try {
       return nginx.caPem();

@@ -7,8 +7,11 @@ import io.vmimport.api.model.DiskBus;
 import io.vmimport.api.model.FirmwareType;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.model.SourceVm;
+import io.vmimport.api.source.DiskStream;
+import io.vmimport.api.source.ExportSession;
 import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.VmLocator;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.URI;
@@ -16,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -143,6 +148,78 @@ class OvaMultiDiskIT {
       exportAndCheck(source(nginx.http(served.getFileName().toString()), Map.of()));
     } finally {
       Files.delete(served);
+    }
+  }
+
+  @Test
+  void disksReadAtTheSameTimeOverHttpsWithRanges() throws Exception {
+    Nginx nginx = NginxPeer.get();
+    Path ova = build(work);
+    Path served = NginxPeer.root().resolve("private").resolve("app-" + System.nanoTime() + ".ova");
+    Files.copy(ova, served, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      exportAllAtOnce(
+          source(
+              nginx.https("private/" + served.getFileName()),
+              Map.of("username", Nginx.USER, "password", Nginx.PASSWORD, "ca.crt", nginx.caPem())));
+    } finally {
+      Files.delete(served);
+    }
+  }
+
+  @Test
+  void disksReadAtTheSameTimeWithoutRanges() throws Exception {
+    Nginx nginx = NginxPeer.get();
+    Path ova = build(work);
+    Path served = NginxPeer.root().resolve("app-" + System.nanoTime() + ".ova");
+    Files.copy(ova, served, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      exportAllAtOnce(source(nginx.http(served.getFileName().toString()), Map.of()));
+    } finally {
+      Files.delete(served);
+    }
+  }
+
+  /**
+   * PARALLEL_DISK_EXPORT, as core uses it: every disk's stream open at once, read in turns of 4
+   * KiB, each arriving whole.
+   */
+  private void exportAllAtOnce(SourceSpec source) throws Exception {
+    assertThat(new OvaSourceProvider().capabilities())
+        .contains(io.vmimport.api.Capability.PARALLEL_DISK_EXPORT);
+    try (SourceSession session = new OvaSourceProvider().open(source)) {
+      SourceVm vm = session.inventory().describe(VmLocator.of("app"));
+      ExportSession export = session.exporter().begin(vm, OvaExports.OWNER);
+      List<DiskStream> streams = new ArrayList<>();
+      List<ByteArrayOutputStream> copies = new ArrayList<>();
+      try {
+        for (int i = 0; i < 2; i++) {
+          export.prepare(vm.disks().get(i));
+          streams.add(export.open(vm.disks().get(i)));
+          copies.add(new ByteArrayOutputStream());
+        }
+        boolean more = true;
+        while (more) {
+          more = false;
+          for (int i = 0; i < streams.size(); i++) {
+            byte[] turn = streams.get(i).input().readNBytes(4096);
+            copies.get(i).write(turn);
+            more |= turn.length > 0;
+          }
+        }
+        for (DiskStream stream : streams) {
+          stream.close();
+        }
+        export.complete();
+      } catch (RuntimeException | IOException e) {
+        export.abort();
+        throw e;
+      }
+      Path files = work.resolve("files");
+      assertThat(copies.get(0).toByteArray())
+          .isEqualTo(Files.readAllBytes(files.resolve("app-disk1.vmdk")));
+      assertThat(copies.get(1).toByteArray())
+          .isEqualTo(Files.readAllBytes(files.resolve("app-disk2.vmdk")));
     }
   }
 

@@ -63,10 +63,8 @@ final class OvaExportSession implements ExportSession {
     }
     OvfDescriptor.FileRef file = definition.file().get();
     OvaPackage ova = session.ovaPackage();
-    OvaArchive archive = ova.archive();
-    TarIndex.Entry entry =
-        ova.index()
-            .entry(file.href())
+    OvaPackage.Part part =
+        ova.part(file.href())
             .orElseThrow(
                 () ->
                     new VmImportException(
@@ -76,8 +74,9 @@ final class OvaExportSession implements ExportSession {
                             + " for disk "
                             + definition.diskId()
                             + ", but "
-                            + archive.shown()
+                            + ova.archive().shown()
                             + " does not hold it"));
+    OvaArchive archive = part.archive();
     DiskFormat format = formatOf(definition, file);
     boolean gzip = compressed(file);
     Optional<Manifest.Digest> digest = ova.manifest().digestOf(file.href());
@@ -87,19 +86,19 @@ final class OvaExportSession implements ExportSession {
           archive.shown(),
           file.href());
     }
-    if (!archive.seekable() && entry.dataOffset() > 0) {
+    if (part.offset() > 0 && !archive.seekable()) {
       log.warn(
           "{} offers no range requests: reading {} bytes before {} again",
           archive.shown(),
-          entry.dataOffset(),
+          part.offset(),
           file.href());
     }
     InputStream input =
         new VerifyingStream(
-            archive.open(entry.dataOffset(), entry.size()),
+            archive.open(part.offset(), part.size()),
             file.href(),
             archive.shown(),
-            entry.size(),
+            part.size(),
             digest);
     if (gzip) {
       try {
@@ -117,11 +116,11 @@ final class OvaExportSession implements ExportSession {
         "VM {}: reading disk {} ({} bytes at byte {} of {})",
         vm.vm().name(),
         file.href(),
-        entry.size(),
-        entry.dataOffset(),
+        part.size(),
+        part.offset(),
         archive.shown());
     return new DiskStream(
-        track(input), format, gzip ? OptionalLong.empty() : OptionalLong.of(entry.size()));
+        track(input), format, gzip ? OptionalLong.empty() : OptionalLong.of(part.size()));
   }
 
   private OvfDescriptor.DiskDef definitionOf(SourceDisk disk) {

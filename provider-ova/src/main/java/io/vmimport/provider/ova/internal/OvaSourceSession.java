@@ -12,8 +12,10 @@ import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.SourceValidator;
 import io.vmimport.api.source.VmInventory;
 import io.vmimport.api.source.VmLocator;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.w3c.dom.Element;
 
 /**
@@ -41,9 +43,36 @@ public final class OvaSourceSession implements SourceSession {
 
   synchronized OvaPackage ovaPackage() {
     if (ovaPackage == null) {
-      ovaPackage = OvaPackage.read(archive);
+      Optional<String> descriptor = plainDescriptor();
+      ovaPackage =
+          descriptor.isPresent()
+              ? OvaPackage.readOvf(archive, descriptor.get(), this::sibling)
+              : OvaPackage.read(archive);
     }
     return ovaPackage;
+  }
+
+  /** The file name when the URL names a plain descriptor ({@code .ovf}) rather than an OVA. */
+  private Optional<String> plainDescriptor() {
+    String path = String.valueOf(settings.url().getPath());
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    return TarIndex.isDescriptor(name) ? Optional.of(name) : Optional.empty();
+  }
+
+  /** A file beside the descriptor, read with the same settings (credentials, CA, timeout). */
+  private OvaArchive sibling(URI relative) {
+    URI url = settings.url().resolve(relative);
+    return settings.isFile()
+        ? new FileArchive(Path.of(url))
+        : new HttpArchive(
+            new OvaSettings(
+                settings.sourceName(),
+                url,
+                settings.readTimeout(),
+                settings.basicAuth(),
+                settings.caPem(),
+                settings.secretName(),
+                settings.deploymentOption()));
   }
 
   /**

@@ -49,10 +49,20 @@ final class OvaValidator implements SourceValidator {
       issues.add(ValidationIssue.error(e.code(), field, e.getMessage()));
       return issues;
     }
-    TarIndex index = session.ovaPackage().index();
+    OvaPackage ova = session.ovaPackage();
     for (OvfDescriptor.DiskDef disk : found.disks().values()) {
       Optional<String> href = disk.file().map(OvfDescriptor.FileRef::href);
-      if (href.isPresent() && index.entry(href.get()).isEmpty()) {
+      Optional<OvaPackage.Part> part;
+      try {
+        part = href.isPresent() ? ova.part(href.get()) : Optional.empty();
+      } catch (VmImportException e) {
+        if (e.retryable()) {
+          throw e;
+        }
+        issues.add(ValidationIssue.error(e.code(), e.getMessage()));
+        continue;
+      }
+      if (href.isPresent() && part.isEmpty()) {
         issues.add(
             ValidationIssue.error(
                 ErrorCode.NOT_FOUND,

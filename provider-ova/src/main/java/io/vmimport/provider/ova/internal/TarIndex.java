@@ -207,8 +207,9 @@ final class TarIndex {
     String start = new String(header, 0, 64, StandardCharsets.ISO_8859_1).trim();
     String hint =
         start.startsWith("<")
-            ? " (it looks like an OVF descriptor: pack it with its files into an OVA, the"
-                + " descriptor first: tar cf vm.ova vm.ovf vm.mf disk1.vmdk)"
+            ? " (it looks like an OVF descriptor: give its URL ending in .ovf, with its files"
+                + " beside it, or pack it with its files into an OVA, the descriptor first: tar cf"
+                + " vm.ova vm.ovf vm.mf disk1.vmdk)"
             : (header[0] & 0xff) == 0x1f && (header[1] & 0xff) == 0x8b
                 ? " (it is gzip-compressed: serve the .ova itself)"
                 : "";
