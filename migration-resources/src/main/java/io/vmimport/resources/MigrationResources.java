@@ -123,6 +123,49 @@ public final class MigrationResources {
     return new ObjectId(kind, namespace, name);
   }
 
+  /** Annotations of a VirtualMachineImport with this prefix are options for its source provider. */
+  public static final String SOURCE_OPTION_PREFIX = "source.vmimport.io/";
+
+  private static final java.util.regex.Pattern OPTION_KEY =
+      java.util.regex.Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?");
+  private static final int MAX_OPTION_LENGTH = 1024;
+
+  /**
+   * The spec of a VirtualMachineImport with the source options its {@code metadata.annotations}
+   * give ({@code source.vmimport.io/<key>: value}; see {@link ImportSpec#sourceOptions()}).
+   */
+  public static ImportSpec importSpec(
+      ResourceField spec,
+      ResourceField metadata,
+      String importNamespace,
+      Consumer<String> warnings) {
+    ImportSpec.Builder builder = importSpec(spec, importNamespace, warnings).toBuilder();
+    ResourceField annotations = metadata.get("annotations");
+    if (annotations.isPresent()) {
+      annotations.requireObject();
+      for (String name : annotations.keys()) {
+        if (!name.startsWith(SOURCE_OPTION_PREFIX)) {
+          continue;
+        }
+        ResourceField value = annotations.get(name);
+        String key = name.substring(SOURCE_OPTION_PREFIX.length());
+        if (!OPTION_KEY.matcher(key).matches()) {
+          throw value.invalid(
+              "is not a source option: the part after "
+                  + SOURCE_OPTION_PREFIX
+                  + " must be 1-63 letters, digits, '.', '_' or '-'");
+        }
+        String text = value.requiredString();
+        if (text.length() > MAX_OPTION_LENGTH || text.chars().anyMatch(Character::isISOControl)) {
+          throw value.invalid(
+              "must be at most " + MAX_OPTION_LENGTH + " characters without control characters");
+        }
+        builder.sourceOption(key, text);
+      }
+    }
+    return builder.build();
+  }
+
   /**
    * The spec of a VirtualMachineImport.
    *

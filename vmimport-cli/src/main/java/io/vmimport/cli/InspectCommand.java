@@ -80,12 +80,7 @@ final class InspectCommand implements Callable<Integer> {
       ResolvedImport selected = imports.get(0);
       SourceVm vm;
       try {
-        vm =
-            engine.inspect(
-                selected.request().source(),
-                new VmLocator(
-                    selected.request().spec().virtualMachineName(),
-                    selected.request().spec().folder()));
+        vm = engine.inspect(selected.request().source(), VmLocator.of(selected.request().spec()));
       } catch (VmImportException e) {
         throw ResourceOptions.about(selected.described(), e);
       }

@@ -418,7 +418,10 @@ final class ResourceFile {
             new ImportDocument(
                 id,
                 MigrationResources.importSpec(
-                    described.get("spec"), id.namespace(), this::unknownField),
+                    described.get("spec"),
+                    described.get("metadata"),
+                    id.namespace(),
+                    this::unknownField),
                 uid));
       } else {
         sources.add(

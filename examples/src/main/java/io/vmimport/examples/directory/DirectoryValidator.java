@@ -42,7 +42,7 @@ final class DirectoryValidator implements SourceValidator {
 
   @Override
   public List<ValidationIssue> preflight(ImportSpec spec) {
-    VmLocator locator = new VmLocator(spec.virtualMachineName(), spec.folder());
+    VmLocator locator = VmLocator.of(spec);
     try {
       source.find(locator).describe();
       return List.of();

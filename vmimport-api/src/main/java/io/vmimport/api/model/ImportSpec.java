@@ -4,7 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,6 +16,9 @@ import java.util.Optional;
  *
  * @param folder VMware only: folder path below {@code <dc>/vm}
  * @param storageClass empty for Harvester's default class
+ * @param sourceOptions per-import choices the source provider reads when it describes the VM (the
+ *     OVA provider's {@code deploymentOption}); from annotations {@code source.vmimport.io/<key>}
+ *     on the VirtualMachineImport, since upstream's CRD has no field for them
  */
 public record ImportSpec(
     SourceRef sourceCluster,
@@ -25,7 +30,8 @@ public record ImportSpec(
     DiskBus defaultDiskBusType,
     boolean forcePowerOff,
     Duration gracefulShutdownTimeout,
-    boolean skipPreflightChecks) {
+    boolean skipPreflightChecks,
+    Map<String, String> sourceOptions) {
   public static final Duration DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
   public ImportSpec {
@@ -40,6 +46,33 @@ public record ImportSpec(
     if (gracefulShutdownTimeout.isNegative() || gracefulShutdownTimeout.isZero()) {
       gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
     }
+    sourceOptions = Map.copyOf(requireNonNull(sourceOptions, "sourceOptions is null"));
+  }
+
+  /** A spec without source options. */
+  public ImportSpec(
+      SourceRef sourceCluster,
+      String virtualMachineName,
+      Optional<String> folder,
+      List<NetworkMapping> networkMapping,
+      NicModel defaultNetworkInterfaceModel,
+      Optional<String> storageClass,
+      DiskBus defaultDiskBusType,
+      boolean forcePowerOff,
+      Duration gracefulShutdownTimeout,
+      boolean skipPreflightChecks) {
+    this(
+        sourceCluster,
+        virtualMachineName,
+        folder,
+        networkMapping,
+        defaultNetworkInterfaceModel,
+        storageClass,
+        defaultDiskBusType,
+        forcePowerOff,
+        gracefulShutdownTimeout,
+        skipPreflightChecks,
+        Map.of());
   }
 
   public static Builder builder(SourceRef sourceCluster, String virtualMachineName) {
@@ -56,6 +89,7 @@ public record ImportSpec(
     builder.forcePowerOff = forcePowerOff;
     builder.gracefulShutdownTimeout = gracefulShutdownTimeout;
     builder.skipPreflightChecks = skipPreflightChecks;
+    builder.sourceOptions.putAll(sourceOptions);
     return builder;
   }
 
@@ -70,6 +104,7 @@ public record ImportSpec(
     private boolean forcePowerOff;
     private Duration gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
     private boolean skipPreflightChecks;
+    private final Map<String, String> sourceOptions = new LinkedHashMap<>();
 
     private Builder(SourceRef sourceCluster, String virtualMachineName) {
       this.sourceCluster = requireNonNull(sourceCluster, "sourceCluster is null");
@@ -117,6 +152,12 @@ public record ImportSpec(
       return this;
     }
 
+    /** A per-import choice for the source provider; see {@link ImportSpec#sourceOptions()}. */
+    public Builder sourceOption(String key, String value) {
+      sourceOptions.put(requireNonNull(key, "key is null"), requireNonNull(value, "value is null"));
+      return this;
+    }
+
     public ImportSpec build() {
       return new ImportSpec(
           sourceCluster,
@@ -128,7 +169,8 @@ public record ImportSpec(
           defaultDiskBusType,
           forcePowerOff,
           gracefulShutdownTimeout,
-          skipPreflightChecks);
+          skipPreflightChecks,
+          sourceOptions);
     }
   }
 }

@@ -51,7 +51,7 @@ final class ImportCheck {
 
   /** Reads the source VM and plans the target VM, with the issues planning and the target find. */
   Checked plan(SourceSession session) {
-    VmLocator locator = new VmLocator(request.spec().virtualMachineName(), request.spec().folder());
+    VmLocator locator = VmLocator.of(request.spec());
     SourceVm source =
         retrier.call("looking up VM " + locator, () -> session.inventory().describe(locator));
     TargetVmPlanner.Plan plan = TargetVmPlanner.plan(request, source);

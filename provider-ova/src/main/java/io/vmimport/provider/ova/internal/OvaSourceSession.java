@@ -98,7 +98,9 @@ public final class OvaSourceSession implements SourceSession {
                             + "; it holds "
                             + descriptor.systemNames()
                             + "; check virtualMachineName"));
-    return new OvfHardwareMapper(descriptor).map(system, settings.deploymentOption());
+    // the import's annotation source.vmimport.io/deploymentOption wins over the source's setting
+    return new OvfHardwareMapper(descriptor)
+        .map(system, locator.option(OvaSettings.DEPLOYMENT_OPTION).or(settings::deploymentOption));
   }
 
   @Override
