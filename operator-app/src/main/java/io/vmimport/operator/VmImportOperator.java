@@ -12,6 +12,9 @@ import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
+import io.vmimport.operator.crd.OpenstackSource;
+import io.vmimport.operator.crd.OvaSource;
+import io.vmimport.operator.crd.VmwareSource;
 import io.vmimport.operator.internal.AnnotationCheckpointStore;
 import io.vmimport.operator.internal.Events;
 import io.vmimport.operator.internal.HealthServer;
@@ -19,6 +22,10 @@ import io.vmimport.operator.internal.ImportReconciler;
 import io.vmimport.operator.internal.OpenstackSourceReconciler;
 import io.vmimport.operator.internal.OperatorMetrics;
 import io.vmimport.operator.internal.OvaSourceReconciler;
+import io.vmimport.operator.internal.PluginSourceWatch;
+import io.vmimport.operator.internal.SourceChecker;
+import io.vmimport.operator.internal.SourceKind;
+import io.vmimport.operator.internal.SourceKinds;
 import io.vmimport.operator.internal.SourceResolver;
 import io.vmimport.operator.internal.VmwareSourceReconciler;
 import io.vmimport.target.harvester.HarvesterTarget;
@@ -30,6 +37,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -42,9 +50,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator: reconcilers for the four migration.harvesterhci.io kinds on java-operator-sdk, the
- * import engine, the Harvester target with its image server, and an HTTP endpoint for health and
- * metrics. {@link #close()} suspends running imports so that the next process continues them.
+ * The operator: reconcilers for the four migration.harvesterhci.io kinds on java-operator-sdk,
+ * watches of the source kinds of third-party providers on the class path, the import engine, the
+ * Harvester target with its image server, and an HTTP endpoint for health and metrics. {@link
+ * #close()} suspends running imports so that the next process continues them.
  */
 public final class VmImportOperator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VmImportOperator.class);
@@ -54,6 +63,7 @@ public final class VmImportOperator implements AutoCloseable {
   private final ImportEngine engine;
   private final ImageServer imageServer;
   private final ImportReconciler imports;
+  private final PluginSourceWatch pluginSources;
   private final ExecutorService sourceChecks;
   private final ScheduledExecutorService scheduler;
   private final OperatorMetrics metrics = new OperatorMetrics();
@@ -81,9 +91,17 @@ public final class VmImportOperator implements AutoCloseable {
     }
     Clock clock = Clock.systemUTC();
     CheckpointStore checkpoints = new AnnotationCheckpointStore(client);
+    ProviderRegistry providers = ProviderRegistry.load();
+    SourceKinds kinds =
+        SourceKinds.discover(
+            List.of(
+                SourceKind.of(VmwareSource.class),
+                SourceKind.of(OpenstackSource.class),
+                SourceKind.of(OvaSource.class)),
+            providers);
     this.engine =
         new ImportEngine(
-            ProviderRegistry.load(),
+            providers,
             Converters.load(),
             checkpoints,
             EngineConfig.builder(config.scratchDir())
@@ -109,6 +127,7 @@ public final class VmImportOperator implements AutoCloseable {
             engine,
             target,
             resolver,
+            kinds,
             events,
             metrics,
             scheduler,
@@ -141,6 +160,7 @@ public final class VmImportOperator implements AutoCloseable {
                                       () -> {
                                         leading.set(true);
                                         log.info("{} leads", identity);
+                                        startPluginSources();
                                       },
                                       this::lostLeadership,
                                       leader -> log.info("the leader is {}", leader)),
@@ -148,11 +168,15 @@ public final class VmImportOperator implements AutoCloseable {
                                   // a shutdown hook; lostLeadership() exits itself
                                   false)));
             });
-    Duration recheck = config.sourceRecheckInterval();
-    register(new VmwareSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
-    register(new OpenstackSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
-    register(new OvaSourceReconciler(client, engine, resolver, sourceChecks, recheck, clock));
+    SourceChecker checker =
+        new SourceChecker(
+            client, engine, resolver, sourceChecks, config.sourceRecheckInterval(), clock);
+    register(new VmwareSourceReconciler(checker));
+    register(new OpenstackSourceReconciler(checker));
+    register(new OvaSourceReconciler(checker));
     register(imports);
+    this.pluginSources =
+        new PluginSourceWatch(client, kinds.plugins(), config.namespaces(), checker);
     this.metricsServer =
         HealthServer.start(
             "metrics",
@@ -170,7 +194,16 @@ public final class VmImportOperator implements AutoCloseable {
   /** Starts the operator; returns once its informers are synced (or leadership is awaited). */
   public static VmImportOperator start(OperatorConfig config, KubernetesClient client) {
     VmImportOperator started = new VmImportOperator(config, client);
-    started.operator.start();
+    try {
+      started.pluginSources.verifyInstalled();
+      started.operator.start();
+      if (config.leaderElection().isEmpty()) {
+        started.pluginSources.start();
+      }
+    } catch (RuntimeException e) {
+      started.close();
+      throw e;
+    }
     log.info(
         "operator started: namespaces {}, {} import(s) and {} disk(s) at once, image server on"
             + " port {}, metrics on port {}, probes on port {}",
@@ -192,6 +225,19 @@ public final class VmImportOperator implements AutoCloseable {
           }
         };
     operator.register(reconciler, overrides);
+  }
+
+  /**
+   * The watches of plugin kinds start with the leadership, as java-operator-sdk's controllers do;
+   * when they cannot, this process exits as when it loses the leadership.
+   */
+  private void startPluginSources() {
+    try {
+      pluginSources.start();
+    } catch (RuntimeException e) {
+      log.error("{} leads but cannot watch the plugin source kinds; exiting", identity, e);
+      lostLeadership();
+    }
   }
 
   /** This process's identity in the leader election Lease. */
@@ -235,7 +281,8 @@ public final class VmImportOperator implements AutoCloseable {
     } else if (!leading.get()) {
       missing = "not the leader: another replica serves images";
     } else if (!operator.getRuntimeInfo().isStarted()
-        || !operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
+        || !operator.getRuntimeInfo().allEventSourcesAreHealthy()
+        || !pluginSources.healthy()) {
       missing = "watches not started or unhealthy";
     } else if (!imageServer.listening()) {
       missing = "the image server is not listening";
@@ -276,6 +323,7 @@ public final class VmImportOperator implements AutoCloseable {
     }
     log.info("stopping: suspending {} running import(s)", imports.runningImports());
     operator.stop();
+    pluginSources.close();
     imports.suspendAll(Duration.ofSeconds(60));
     metricsServer.close();
     probeServer.close();

@@ -298,6 +298,62 @@ class HelmChartTest {
   }
 
   @Test
+  void pluginSourceKindsAreWatchedAndTheirStatusWrittenWhereTheChartSaysSo() {
+    assertThat(
+            allowed(
+                HelmChart.render(NAMESPACE, Map.of()).operatorsGrants(),
+                "watch",
+                GROUP,
+                "directorysources",
+                Optional.empty()))
+        .as("no plugin kind without the value")
+        .isFalse();
+    for (Map<String, Object> values :
+        List.<Map<String, Object>>of(
+            Map.of("pluginSourceResources[0]", "directorysources"),
+            Map.of(
+                "pluginSourceResources[0]", "directorysources",
+                "watchNamespaces[0]", "team-a"))) {
+      List<HelmChart.Grant> grants = HelmChart.render(NAMESPACE, values).operatorsGrants();
+      Optional<String> in =
+          values.containsKey("watchNamespaces[0]") ? Optional.of("team-a") : Optional.empty();
+      for (String verb : List.of("get", "list", "watch")) {
+        assertThat(allowed(grants, verb, GROUP, "directorysources", in)).as("%s", verb).isTrue();
+      }
+      assertThat(allowed(grants, "patch", GROUP, "directorysources/status", in)).isTrue();
+      // the operator writes a source's status, never the source
+      assertThat(allowed(grants, "patch", GROUP, "directorysources", in)).isFalse();
+      assertThat(allowed(grants, "delete", GROUP, "directorysources", in)).isFalse();
+      assertThat(allowed(grants, "watch", "example.com", "directorysources", in)).isFalse();
+      // whether its CRD is installed, and no other CRD
+      assertThat(
+              grants.stream()
+                  .anyMatch(
+                      g ->
+                          g.allows(
+                              new ApiCall(
+                                  "get",
+                                  "apiextensions.k8s.io",
+                                  "customresourcedefinitions",
+                                  Optional.empty(),
+                                  Optional.of("directorysources." + GROUP)))))
+          .isTrue();
+      assertThat(
+              grants.stream()
+                  .anyMatch(
+                      g ->
+                          g.allows(
+                              new ApiCall(
+                                  "get",
+                                  "apiextensions.k8s.io",
+                                  "customresourcedefinitions",
+                                  Optional.empty(),
+                                  Optional.of("virtualmachines.kubevirt.io")))))
+          .isFalse();
+    }
+  }
+
+  @Test
   void thePodRunsRestrictedAsTheImagesNonRootUser() throws IOException {
     HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
     PodSpec pod = chart.operatorPod().getSpec();

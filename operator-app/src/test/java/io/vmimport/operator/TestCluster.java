@@ -67,12 +67,23 @@ final class TestCluster implements AutoCloseable {
           "virtualMachineCreated",
           "virtualMachineRunning");
 
-  /** The chart as Helm renders it into this test's namespace, with its default values. */
-  private static final HelmChart OPERATOR_CHART = HelmChart.render(NS, Map.of());
+  /**
+   * The CRD of the example provider's kind (DirectorySource), as its jar ships it: the operator's
+   * test class path holds that provider, as an image with the plugin would.
+   */
+  static final String PLUGIN_CRD = "META-INF/vmimport/crds/directory.yaml";
+
+  /**
+   * The chart as Helm renders it into this test's namespace, with its default values but for the
+   * plugin's kind, which the operator of these tests serves.
+   */
+  private static final HelmChart OPERATOR_CHART =
+      HelmChart.render(NS, Map.of("pluginSourceResources[0]", "directorysources"));
 
   /** The chart watching this test's namespace alone: Roles there, a ClusterRole for the rest. */
   private static final HelmChart WATCHING_CHART =
-      HelmChart.render(NS, Map.of("watchNamespaces[0]", NS));
+      HelmChart.render(
+          NS, Map.of("watchNamespaces[0]", NS, "pluginSourceResources[0]", "directorysources"));
 
   /** Kubernetes' default role system:basic-user lets every account ask what it may do. */
   private static final Set<String> EVERY_ACCOUNT_MAY =
@@ -104,6 +115,7 @@ final class TestCluster implements AutoCloseable {
         "migration.harvesterhci.io_vmwaresources.DERIVED.yaml",
         "migration.harvesterhci.io_openstacksources.DERIVED.yaml",
         "migration.harvesterhci.io_ovasources.DERIVED.yaml");
+    createPluginCrd(client);
     client
         .storage()
         .v1()
@@ -131,6 +143,18 @@ final class TestCluster implements AutoCloseable {
                 .build())
         .create();
     harvester = new FakeHarvester(client, Files.createDirectories(dir.resolve("downloads")));
+  }
+
+  /** Applies the CRD the example provider's jar ships, read from that jar as an admin would. */
+  static void createPluginCrd(KubernetesClient client) {
+    java.net.URL crd = TestCluster.class.getClassLoader().getResource(PLUGIN_CRD);
+    assertThat(crd).as("%s on the test class path (module examples)", PLUGIN_CRD).isNotNull();
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .load(crd)
+        .createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
   }
 
   /** An operator on this cluster, scratch in the test's directory; leader election when given. */

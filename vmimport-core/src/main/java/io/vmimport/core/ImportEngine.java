@@ -2,7 +2,6 @@ package io.vmimport.core;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.inject.Inject;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.VmImportException;
@@ -53,7 +52,6 @@ public final class ImportEngine implements AutoCloseable {
 
   private final EngineServices services;
 
-  @Inject
   public ImportEngine(
       ProviderRegistry providers,
       DiskConverter converter,

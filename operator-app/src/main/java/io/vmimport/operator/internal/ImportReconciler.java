@@ -1,6 +1,6 @@
 package io.vmimport.operator.internal;
 
-import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -18,19 +18,14 @@ import io.vmimport.api.model.SourceSpec;
 import io.vmimport.api.target.ImportTarget;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ImportHandle;
-import io.vmimport.operator.crd.OpenstackSource;
-import io.vmimport.operator.crd.OvaSource;
-import io.vmimport.operator.crd.SourceStatus;
 import io.vmimport.operator.crd.VirtualMachineImport;
 import io.vmimport.operator.crd.VirtualMachineImportStatus;
-import io.vmimport.operator.crd.VmwareSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -55,17 +50,11 @@ public final class ImportReconciler
   /** Why an import waits whose checkpoint annotation cannot be read. */
   static final String INVALID_CHECKPOINT = "InvalidCheckpoint";
 
-  /** Source kinds by lower-case kind, as upstream matches them. */
-  private static final Map<String, Class<? extends CustomResource<?, SourceStatus>>> SOURCES =
-      Map.of(
-          "vmwaresource", VmwareSource.class,
-          "openstacksource", OpenstackSource.class,
-          "ovasource", OvaSource.class);
-
   private final KubernetesClient client;
   private final ImportEngine engine;
   private final ImportTarget target;
   private final SourceResolver resolver;
+  private final SourceKinds kinds;
   private final Events events;
   private final OperatorMetrics metrics;
   private final ScheduledExecutorService scheduler;
@@ -91,6 +80,7 @@ public final class ImportReconciler
       ImportEngine engine,
       ImportTarget target,
       SourceResolver resolver,
+      SourceKinds kinds,
       Events events,
       OperatorMetrics metrics,
       ScheduledExecutorService scheduler,
@@ -100,6 +90,7 @@ public final class ImportReconciler
     this.engine = engine;
     this.target = target;
     this.resolver = resolver;
+    this.kinds = kinds;
     this.events = events;
     this.metrics = metrics;
     this.scheduler = scheduler;
@@ -142,18 +133,15 @@ public final class ImportReconciler
       // not final: once the user fixes or removes the annotation, the import runs
       return waitFor(vmi, INVALID_CHECKPOINT, e.getMessage(), true);
     }
-    Class<? extends CustomResource<?, SourceStatus>> kind =
-        SOURCES.get(spec.sourceCluster().kind().toLowerCase(Locale.ROOT));
-    if (kind == null) {
+    Optional<SourceKind> kind = kinds.find(spec.sourceCluster().kind());
+    if (kind.isEmpty()) {
       return invalid(
           vmi,
           new VmImportException(
               ErrorCode.INVALID_SPEC,
-              "spec.sourceCluster.kind: '"
-                  + spec.sourceCluster().kind()
-                  + "' is not a source kind; use VmwareSource, OpenstackSource or OvaSource"));
+              "spec.sourceCluster.kind: " + kinds.notServed(spec.sourceCluster().kind())));
     }
-    CustomResource<?, SourceStatus> source = findSource(kind, spec);
+    GenericKubernetesResource source = findSource(kind.get(), spec);
     String sourceName =
         spec.sourceCluster().kind()
             + " "
@@ -163,7 +151,7 @@ public final class ImportReconciler
     if (source == null) {
       return waitFor(vmi, "SourceNotFound", sourceName + " does not exist (yet)", false);
     }
-    if (!SourceReconciler.isReady(source)) {
+    if (!SourceChecker.isReady(source)) {
       return waitFor(
           vmi,
           "SourceNotReady",
@@ -357,9 +345,8 @@ public final class ImportReconciler
   private Optional<SourceSpec> resolvableSource(VirtualMachineImport vmi) {
     try {
       ImportSpec spec = ImportSpecs.from(vmi, resolver.policy());
-      Class<? extends CustomResource<?, SourceStatus>> kind =
-          SOURCES.get(spec.sourceCluster().kind().toLowerCase(Locale.ROOT));
-      CustomResource<?, SourceStatus> source = kind == null ? null : findSource(kind, spec);
+      GenericKubernetesResource source =
+          kinds.find(spec.sourceCluster().kind()).map(k -> findSource(k, spec)).orElse(null);
       return source == null ? Optional.empty() : Optional.of(resolver.resolve(source));
     } catch (VmImportException e) {
       log.info("{}: its source cannot be read: {}", ImportSpecs.ref(vmi), e.getMessage());
@@ -367,10 +354,9 @@ public final class ImportReconciler
     }
   }
 
-  private CustomResource<?, SourceStatus> findSource(
-      Class<? extends CustomResource<?, SourceStatus>> kind, ImportSpec spec) {
+  private GenericKubernetesResource findSource(SourceKind kind, ImportSpec spec) {
     return client
-        .resources(kind)
+        .genericKubernetesResources(kind.context())
         .inNamespace(spec.sourceCluster().namespace())
         .withName(spec.sourceCluster().name())
         .get();
@@ -446,11 +432,12 @@ public final class ImportReconciler
     return condition == null || "True".equals(condition.status) ? null : condition.reason;
   }
 
-  private static String readiness(CustomResource<?, SourceStatus> source) {
-    if (source.getStatus() == null) {
+  private static String readiness(GenericKubernetesResource source) {
+    var status = SourceChecker.statusOf(source);
+    if (status.isEmpty()) {
       return " (not checked yet)";
     }
-    var error = Conditions.find(source.getStatus().conditions, "ClusterError");
+    var error = Conditions.find(status.get().conditions, "ClusterError");
     return error != null && "True".equals(error.status) ? ": " + error.message : "";
   }
 }

@@ -4,8 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
@@ -43,8 +43,8 @@ public final class SourceResolver {
    * The Secret a source refers to, as {@code namespace/name}; null when it names none. Lenient: it
    * maps Secret events to sources, where a wrong name is reported by the source's check instead.
    */
-  static String secretOf(CustomResource<?, ?> source) {
-    JsonNode credentials = JSON.valueToTree(source.getSpec()).path("credentials");
+  static String secretOf(HasMetadata source) {
+    JsonNode credentials = JSON.valueToTree(source).path("spec").path("credentials");
     String name = credentials.path("name").asText("");
     if (name.isEmpty()) {
       return null;
@@ -57,7 +57,7 @@ public final class SourceResolver {
    * @throws VmImportException {@code INVALID_SPEC} naming what to fix: a Secret in another
    *     namespace (unless allowed), a missing Secret (retryable: it may be created later)
    */
-  public SourceSpec resolve(CustomResource<?, ?> source) {
+  public SourceSpec resolve(HasMetadata source) {
     ObjectId id =
         new ObjectId(
             source.getKind(), source.getMetadata().getNamespace(), source.getMetadata().getName());

@@ -113,7 +113,10 @@ public final class Qcow2Sink implements ExtentSink {
   }
 
   @Override
-  public void finish(long virtualSize) throws IOException {
+  public void finish(long diskSize) throws IOException {
+    // qemu reads a qcow2's size in whole 512-byte sectors, rounding down: the tail of a disk
+    // whose size is not a multiple of 512 would be cut off. Round up, as qemu-img convert does.
+    long virtualSize = (diskSize + 511) & ~511L;
     flushPending();
     pendingIndex = -1;
     long guestClusters = (virtualSize + CLUSTER - 1) >>> CLUSTER_BITS;

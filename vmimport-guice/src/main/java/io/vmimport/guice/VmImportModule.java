@@ -1,4 +1,4 @@
-package io.vmimport.core;
+package io.vmimport.guice;
 
 import static java.util.Objects.requireNonNull;
 
@@ -6,10 +6,19 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.core.CheckpointStore;
+import io.vmimport.core.Converters;
+import io.vmimport.core.EngineConfig;
+import io.vmimport.core.ImportEngine;
+import io.vmimport.core.ProviderRegistry;
+import io.vmimport.core.TimeSource;
 
 /**
- * Guice wiring of core: the engine with the providers and converter found on the class path.
- * Embedders that do not use Guice call {@link ImportEngine#create} instead.
+ * Guice wiring of the engine: one {@link ImportEngine} with the providers and the converter found
+ * on the class path. Each part is a binding of its own, so that {@code Modules.override} can
+ * replace one (a converter, a provider registry, a clock) and keep the rest. Core itself does not
+ * depend on Guice: embedders that do not use it call {@link ImportEngine#create} or the engine's
+ * constructor.
  */
 public final class VmImportModule extends AbstractModule {
   private final EngineConfig config;
@@ -25,7 +34,6 @@ public final class VmImportModule extends AbstractModule {
     bind(EngineConfig.class).toInstance(config);
     bind(CheckpointStore.class).toInstance(checkpoints);
     bind(TimeSource.class).toInstance(TimeSource.SYSTEM);
-    bind(ImportEngine.class).in(Singleton.class);
   }
 
   @Provides
@@ -38,5 +46,16 @@ public final class VmImportModule extends AbstractModule {
   @Singleton
   DiskConverter diskConverter() {
     return Converters.load();
+  }
+
+  @Provides
+  @Singleton
+  ImportEngine importEngine(
+      ProviderRegistry providers,
+      DiskConverter converter,
+      CheckpointStore checkpoints,
+      EngineConfig config,
+      TimeSource time) {
+    return new ImportEngine(providers, converter, checkpoints, config, time);
   }
 }
