@@ -30,11 +30,11 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * One run of one import through the phases of DESIGN.md: validate, power off, export and convert,
- * publish, create the VM. This class is the script of that flow and of how a run fails; each phase
- * is done by a class of its own ({@link PowerOffSequence}, {@link ExportRound}, {@link
- * ImagePublisher}), and what survives the process is kept by the {@link CheckpointJournal}, so that
- * a run after a crash continues.
+ * One run of one import through the phases of the README's "How an import runs": validate, power
+ * off, export and convert, publish, create the VM. This class is the script of that flow and of how
+ * a run fails; each phase is done by a class of its own ({@link PowerOffSequence}, {@link
+ * ExportRound}, {@link ImagePublisher}), and what survives the process is kept by the {@link
+ * CheckpointJournal}, so that a run after a crash continues.
  */
 public final class ImportRun {
   private static final Logger log = LoggerFactory.getLogger(ImportRun.class);
