@@ -2,6 +2,7 @@ package io.vmimport.resources;
 
 import io.vmimport.api.DnsNames;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.guest.GuestConversionPolicy;
 import io.vmimport.api.model.Credentials;
 import io.vmimport.api.model.DiskBus;
 import io.vmimport.api.model.ImportRef;
@@ -50,6 +51,12 @@ public final class MigrationResources {
   public static final String SECRET = "Secret";
   public static final String IMPORT = "VirtualMachineImport";
   public static final String DEFAULT_NAMESPACE = "default";
+
+  /**
+   * Ours: the annotation on a VirtualMachineImport that sets its guest conversion ({@code auto},
+   * {@code always}, {@code never}); upstream's CRD has no field for it.
+   */
+  public static final String GUEST_CONVERSION_ANNOTATION = "vmimport.io/guest-conversion";
 
   /**
    * The longest guest shutdown an import may wait for: a day. Longer is a typo (a value in
@@ -179,6 +186,18 @@ public final class MigrationResources {
         .ifPresent(seconds -> builder.gracefulShutdownTimeout(Duration.ofSeconds(seconds)));
     spec.get("skipPreflightChecks").bool().ifPresent(builder::skipPreflightChecks);
     return builder.build();
+  }
+
+  /**
+   * The spec with what the import's annotations add: {@link #GUEST_CONVERSION_ANNOTATION}.
+   *
+   * @param metadata the import's {@code metadata} field
+   */
+  public static ImportSpec withAnnotations(ImportSpec spec, ResourceField metadata) {
+    ResourceField annotation = metadata.get("annotations").get(GUEST_CONVERSION_ANNOTATION);
+    return enumValue(annotation, GuestConversionPolicy::parse)
+        .map(policy -> spec.toBuilder().guestConversion(policy).build())
+        .orElse(spec);
   }
 
   /**

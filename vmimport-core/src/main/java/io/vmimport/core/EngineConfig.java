@@ -2,6 +2,7 @@ package io.vmimport.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.api.guest.GuestConversionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -25,6 +26,10 @@ import java.time.Duration;
  * @param cleanupTimeout how long ending an export, or releasing what an earlier one left, may take
  *     on the source (a volume must finish uploading before it can be deleted); what is left then
  *     stays in the checkpoint, for the next run or a discard
+ * @param guestConversion when imports convert their guest to boot on virtio, unless an import says
+ *     otherwise ({@link io.vmimport.api.model.ImportSpec#guestConversion()})
+ * @param guestConversionTimeout how long one guest's conversion may take; a conversion that takes
+ *     longer is stopped and leaves the disks unchanged
  */
 public record EngineConfig(
     Path scratchDir,
@@ -40,7 +45,9 @@ public record EngineConfig(
     int imageResubmissions,
     Duration imageReadyTimeout,
     Duration vmRunningTimeout,
-    Duration cleanupTimeout) {
+    Duration cleanupTimeout,
+    GuestConversionPolicy guestConversion,
+    Duration guestConversionTimeout) {
   public EngineConfig {
     requireNonNull(scratchDir, "scratchDir is null");
     if (scratchCapacityBytes < 0) {
@@ -66,6 +73,12 @@ public record EngineConfig(
     requireNonNull(imageReadyTimeout, "imageReadyTimeout is null");
     requireNonNull(vmRunningTimeout, "vmRunningTimeout is null");
     requireNonNull(cleanupTimeout, "cleanupTimeout is null");
+    requireNonNull(guestConversion, "guestConversion is null");
+    requireNonNull(guestConversionTimeout, "guestConversionTimeout is null");
+    if (guestConversionTimeout.isNegative() || guestConversionTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "guestConversionTimeout must be positive: " + guestConversionTimeout);
+    }
   }
 
   /** Defaults for a real source: 4 disks at once, 5 attempts from 2 s, 5 s polling. */
@@ -88,6 +101,8 @@ public record EngineConfig(
     builder.imageReadyTimeout = imageReadyTimeout;
     builder.vmRunningTimeout = vmRunningTimeout;
     builder.cleanupTimeout = cleanupTimeout;
+    builder.guestConversion = guestConversion;
+    builder.guestConversionTimeout = guestConversionTimeout;
     return builder;
   }
 
@@ -106,6 +121,9 @@ public record EngineConfig(
     private Duration imageReadyTimeout = Duration.ofHours(6);
     private Duration vmRunningTimeout = Duration.ofMinutes(15);
     private Duration cleanupTimeout = Duration.ofMinutes(10);
+    private GuestConversionPolicy guestConversion = GuestConversionPolicy.AUTO;
+    // a small Linux guest takes 5 minutes under TCG; a large one with many kernels much longer
+    private Duration guestConversionTimeout = Duration.ofHours(1);
 
     private Builder(Path scratchDir) {
       this.scratchDir = requireNonNull(scratchDir, "scratchDir is null");
@@ -176,6 +194,16 @@ public record EngineConfig(
       return this;
     }
 
+    public Builder guestConversion(GuestConversionPolicy value) {
+      this.guestConversion = value;
+      return this;
+    }
+
+    public Builder guestConversionTimeout(Duration value) {
+      this.guestConversionTimeout = value;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
           scratchDir,
@@ -191,7 +219,9 @@ public record EngineConfig(
           imageResubmissions,
           imageReadyTimeout,
           vmRunningTimeout,
-          cleanupTimeout);
+          cleanupTimeout,
+          guestConversion,
+          guestConversionTimeout);
     }
   }
 }

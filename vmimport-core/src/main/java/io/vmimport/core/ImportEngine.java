@@ -7,6 +7,7 @@ import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.api.event.ImportListener;
+import io.vmimport.api.guest.GuestConverter;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceSpec;
@@ -27,6 +28,7 @@ import io.vmimport.core.internal.SourceCleanup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -50,10 +52,27 @@ public final class ImportEngine implements AutoCloseable {
 
   private final EngineServices services;
 
+  /**
+   * An engine with the guest converter found on the class path, if any ({@link GuestConverters}).
+   */
+  public ImportEngine(
+      ProviderRegistry providers,
+      DiskConverter converter,
+      CheckpointStore checkpoints,
+      EngineConfig config,
+      TimeSource time) {
+    this(providers, converter, GuestConverters.load(), checkpoints, config, time);
+  }
+
+  /**
+   * @param guestConverter converts guests to boot on virtio; empty when none is installed (imports
+   *     then say so in their {@code GuestConverted} condition)
+   */
   @Inject
   public ImportEngine(
       ProviderRegistry providers,
       DiskConverter converter,
+      Optional<GuestConverter> guestConverter,
       CheckpointStore checkpoints,
       EngineConfig config,
       TimeSource time) {
@@ -70,7 +89,8 @@ public final class ImportEngine implements AutoCloseable {
             Executors.newSingleThreadScheduledExecutor(daemon("vmimport-keepalive")),
             ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()),
             new ScratchFiles(config.scratchDir()),
-            new RunningImports());
+            new RunningImports(),
+            requireNonNull(guestConverter, "guestConverter is null"));
   }
 
   /**

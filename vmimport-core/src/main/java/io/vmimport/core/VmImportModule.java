@@ -6,6 +6,8 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.api.guest.GuestConverter;
+import java.util.Optional;
 
 /**
  * Guice wiring of core: the engine with the providers and converter found on the class path.
@@ -38,5 +40,11 @@ public final class VmImportModule extends AbstractModule {
   @Singleton
   DiskConverter diskConverter() {
     return Converters.load();
+  }
+
+  @Provides
+  @Singleton
+  Optional<GuestConverter> guestConverter() {
+    return GuestConverters.load();
   }
 }

@@ -2,6 +2,7 @@ package io.vmimport.api.model;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.api.guest.GuestConversionPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +15,8 @@ import java.util.Optional;
  *
  * @param folder VMware only: folder path below {@code <dc>/vm}
  * @param storageClass empty for Harvester's default class
+ * @param guestConversion ours, not a spec field: the import's annotation {@code
+ *     vmimport.io/guest-conversion}; empty for the engine's setting
  */
 public record ImportSpec(
     SourceRef sourceCluster,
@@ -25,7 +28,8 @@ public record ImportSpec(
     DiskBus defaultDiskBusType,
     boolean forcePowerOff,
     Duration gracefulShutdownTimeout,
-    boolean skipPreflightChecks) {
+    boolean skipPreflightChecks,
+    Optional<GuestConversionPolicy> guestConversion) {
   public static final Duration DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
   public ImportSpec {
@@ -37,6 +41,7 @@ public record ImportSpec(
     requireNonNull(storageClass, "storageClass is null");
     requireNonNull(defaultDiskBusType, "defaultDiskBusType is null");
     requireNonNull(gracefulShutdownTimeout, "gracefulShutdownTimeout is null");
+    requireNonNull(guestConversion, "guestConversion is null");
     if (gracefulShutdownTimeout.isNegative() || gracefulShutdownTimeout.isZero()) {
       gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
     }
@@ -56,6 +61,7 @@ public record ImportSpec(
     builder.forcePowerOff = forcePowerOff;
     builder.gracefulShutdownTimeout = gracefulShutdownTimeout;
     builder.skipPreflightChecks = skipPreflightChecks;
+    builder.guestConversion = guestConversion;
     return builder;
   }
 
@@ -70,6 +76,7 @@ public record ImportSpec(
     private boolean forcePowerOff;
     private Duration gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
     private boolean skipPreflightChecks;
+    private Optional<GuestConversionPolicy> guestConversion = Optional.empty();
 
     private Builder(SourceRef sourceCluster, String virtualMachineName) {
       this.sourceCluster = requireNonNull(sourceCluster, "sourceCluster is null");
@@ -117,6 +124,11 @@ public record ImportSpec(
       return this;
     }
 
+    public Builder guestConversion(GuestConversionPolicy policy) {
+      this.guestConversion = Optional.of(requireNonNull(policy, "policy is null"));
+      return this;
+    }
+
     public ImportSpec build() {
       return new ImportSpec(
           sourceCluster,
@@ -128,7 +140,8 @@ public record ImportSpec(
           defaultDiskBusType,
           forcePowerOff,
           gracefulShutdownTimeout,
-          skipPreflightChecks);
+          skipPreflightChecks,
+          guestConversion);
     }
   }
 }

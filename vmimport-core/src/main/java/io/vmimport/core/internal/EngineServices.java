@@ -1,11 +1,13 @@
 package io.vmimport.core.internal;
 
 import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.api.guest.GuestConverter;
 import io.vmimport.core.CheckpointStore;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.ScratchFiles;
 import io.vmimport.core.TimeSource;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -14,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
  *
  * @param scratchBudget the scratch space imports may hold at once
  * @param scratchFiles where in scratch each import's files go
+ * @param guestConverter the guest converter, when one is installed
  */
 public record EngineServices(
     ProviderRegistry providers,
@@ -26,4 +29,5 @@ public record EngineServices(
     ScheduledExecutorService scheduler,
     ScratchBudget scratchBudget,
     ScratchFiles scratchFiles,
-    RunningImports running) {}
+    RunningImports running,
+    Optional<GuestConverter> guestConverter) {}

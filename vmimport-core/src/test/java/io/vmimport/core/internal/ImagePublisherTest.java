@@ -87,7 +87,8 @@ class ImagePublisherTest {
             null,
             null,
             new ScratchFiles(config.scratchDir()),
-            new RunningImports());
+            new RunningImports(),
+            java.util.Optional.empty());
     return new ImagePublisher(services, target, new ImportReporter(REF, listener, time));
   }
 
