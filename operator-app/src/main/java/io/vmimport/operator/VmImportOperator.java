@@ -88,6 +88,7 @@ public final class VmImportOperator implements AutoCloseable {
             checkpoints,
             EngineConfig.builder(config.scratchDir())
                 .maxParallelDisks(config.maxParallelDisks())
+                .guestConversion(config.guestConversion())
                 .build(),
             TimeSource.SYSTEM);
     this.imageServer =

@@ -110,7 +110,8 @@ class ResourceFileTest {
                 DiskBus.SATA,
                 true,
                 Duration.ofSeconds(120),
-                true));
+                true,
+                Optional.empty()));
     assertThat(request.source())
         .isEqualTo(
             new SourceSpec(
