@@ -103,7 +103,8 @@ public final class VirtV2vConverter implements GuestConverter {
     }
     if (!hasKernel()) {
       return Optional.of(
-          "libguestfs needs a Linux kernel in /boot for its appliance and there is none; "
+          "libguestfs needs a Linux kernel in /boot for its appliance and there is none it can"
+              + " read (Debian installs them readable by root only: chmod 0644 /boot/vmlinuz-*); "
               + INSTALL_HINT);
     }
     return Optional.empty();
@@ -201,20 +202,13 @@ public final class VirtV2vConverter implements GuestConverter {
                                 notes.add(message.type() + ": " + message.text());
                               }
                             }
-                            control.progress(message.text(), message.percent().orElse(-1));
+                            // "Setting up the source: -i libvirtxml <our temporary file>": the path
+                            // says nothing
+                            control.progress(
+                                message.text().replaceFirst(": -i .*", ""),
+                                message.percent().orElse(-1));
                           }));
-      Optional<GuestOs> os =
-          Optional.ofNullable(product[0])
-              .map(
-                  p ->
-                      new GuestOs(
-                          request
-                              .osHint()
-                              .flatMap(GuestOs.Family::fromHint)
-                              .orElse(GuestOs.Family.OTHER),
-                          Optional.empty(),
-                          Optional.empty(),
-                          Optional.of(p)));
+      Optional<GuestOs> os = Optional.ofNullable(product[0]).map(p -> converted(p, request));
       if (run.end() == ToolRun.End.CANCELLED) {
         throw cancelled(request);
       }
@@ -248,6 +242,19 @@ public final class VirtV2vConverter implements GuestConverter {
           List.of(),
           run.took());
     }
+  }
+
+  /**
+   * The OS virt-v2v names in "Converting X to run on KVM": a product name, or for Debian only its
+   * version ("12.15", from /etc/debian_version).
+   */
+  static GuestOs converted(String named, GuestConversionRequest request) {
+    GuestOs.Family family =
+        request.osHint().flatMap(GuestOs.Family::fromHint).orElse(GuestOs.Family.OTHER);
+    if (named.matches("[0-9][0-9.]*")) {
+      return new GuestOs(family, Optional.empty(), Optional.of(named), Optional.empty());
+    }
+    return new GuestOs(family, Optional.empty(), Optional.empty(), Optional.of(named));
   }
 
   private void requireAvailable() {
@@ -311,7 +318,8 @@ public final class VirtV2vConverter implements GuestConverter {
 
   private static boolean hasKernel() {
     try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
-      return boot.anyMatch(p -> p.getFileName().toString().startsWith("vmlinuz"));
+      return boot.anyMatch(
+          p -> p.getFileName().toString().startsWith("vmlinuz") && Files.isReadable(p));
     } catch (IOException e) {
       return false;
     }

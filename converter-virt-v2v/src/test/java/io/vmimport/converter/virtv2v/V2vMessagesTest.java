@@ -68,4 +68,23 @@ class V2vMessagesTest {
         .isEqualTo("disk \"sda\" \u00e9");
     assertThat(V2vMessages.parse("12/100")).isEmpty();
   }
+
+  @Test
+  void debianNamesOnlyItsVersionWhichBecomesTheVersionOfTheHintedFamily() {
+    var request =
+        new io.vmimport.api.guest.GuestConversionRequest(
+            "db",
+            java.util.List.of(
+                new io.vmimport.api.guest.GuestDisk(
+                    java.nio.file.Path.of("/d.qcow2"), io.vmimport.api.model.DiskFormat.QCOW2)),
+            io.vmimport.api.model.FirmwareType.BIOS,
+            io.vmimport.api.model.DiskBus.VIRTIO,
+            java.util.Optional.empty(),
+            java.util.Optional.of("debian10_64Guest"),
+            java.time.Duration.ofMinutes(1));
+
+    assertThat(VirtV2vConverter.converted("12.15", request).describe()).isEqualTo("linux 12.15");
+    assertThat(VirtV2vConverter.converted("Red Hat Enterprise Linux 9.4", request).describe())
+        .isEqualTo("Red Hat Enterprise Linux 9.4");
+  }
 }

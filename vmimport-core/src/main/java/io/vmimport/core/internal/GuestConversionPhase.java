@@ -39,7 +39,7 @@ final class GuestConversionPhase {
   /** Names the three places a policy is set, for messages. */
   static final String POLICY_SETTINGS =
       "the import's annotation vmimport.io/guest-conversion, the command's --guest-conversion or"
-          + " the operator's guestConversion.policy";
+          + " the operator chart's value guestConversion";
 
   static final String WINDOWS_HINT =
       "converting Windows needs the virtio-win drivers, which vmimport does not ship: put them"
@@ -171,7 +171,10 @@ final class GuestConversionPhase {
         CONVERTING,
         "converting the guest with " + tool.name() + " for " + String.join(", ", devices));
     GuestConversionResult result = tool.convert(request, control());
-    String os = result.os().map(o -> o.describe() + ": ").orElse("");
+    String os =
+        result.os().map(GuestOs::describe).orElse("the guest")
+            + hint.map(h -> " (the source says " + h + ")").orElse("")
+            + ": ";
     switch (result.outcome()) {
       case CONVERTED ->
           done(
