@@ -55,7 +55,10 @@ final class InspectorReport {
                     .filter(v -> !v.equals("0"))
                     .map(v -> m + "." + v)
                     .orElse(m));
-    return Optional.of(new GuestOs(family, text(os, "distro"), version, text(os, "product_name")));
+    // Debian's "product name" is /etc/debian_version, a number that says nothing the version does
+    // not
+    Optional<String> product = text(os, "product_name").filter(p -> !p.matches("[0-9][0-9.]*"));
+    return Optional.of(new GuestOs(family, text(os, "distro"), version, product));
   }
 
   private static Optional<String> text(Element parent, String tag) {
