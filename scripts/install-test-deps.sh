@@ -22,6 +22,13 @@ command -v mcopy >/dev/null 2>&1 || boot_missing+=(mtools)
 for tool in mkfs.fat:dosfstools sfdisk:fdisk mke2fs:e2fsprogs; do
   PATH="$PATH:/usr/sbin:/sbin" command -v "${tool%%:*}" >/dev/null 2>&1 || boot_missing+=("${tool#*:}")
 done
+# guest conversion (converter-virt-v2v, boot-check's converted-guest ITs): virt-v2v-in-place runs
+# nbdkit, which Debian's virt-v2v does not pull in; libguestfs boots its appliance with a kernel
+# from /boot, so the machine needs one even in a container
+command -v virt-v2v-in-place >/dev/null 2>&1 || boot_missing+=(virt-v2v)
+command -v guestfish >/dev/null 2>&1 || boot_missing+=(libguestfs-tools)
+command -v nbdkit >/dev/null 2>&1 || boot_missing+=(nbdkit)
+ls /boot/vmlinuz-* >/dev/null 2>&1 || boot_missing+=(linux-image-amd64)
 
 if [ $((${#missing[@]} + ${#boot_missing[@]})) -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -26,6 +26,14 @@ public final class HostTools {
     }
 
     boolean present() {
+      if (name.equals("/boot/vmlinuz")) {
+        // any kernel: libguestfs' supermin takes the newest
+        try (Stream<Path> boot = Files.list(Path.of("/boot"))) {
+          return boot.anyMatch(p -> p.getFileName().toString().startsWith("vmlinuz"));
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }
       if (name.startsWith("/")) {
         return Files.isRegularFile(Path.of(name));
       }
@@ -58,6 +66,18 @@ public final class HostTools {
           new Tool("mkfs.fat", "dosfstools"),
           new Tool("mcopy", "mtools"),
           new Tool("qemu-img", "qemu-utils"));
+
+  /**
+   * What guest conversion needs (converter-virt-v2v): virt-v2v-in-place runs nbdkit, and libguestfs
+   * boots its appliance with the host's kernel.
+   */
+  public static final List<Tool> CONVERSION =
+      List.of(
+          new Tool("virt-v2v-in-place", "virt-v2v"),
+          new Tool("virt-v2v-inspector", "virt-v2v"),
+          new Tool("nbdkit", "nbdkit"),
+          new Tool("guestfish", "libguestfs-tools"),
+          new Tool("/boot/vmlinuz", "linux-image-amd64"));
 
   private HostTools() {}
 

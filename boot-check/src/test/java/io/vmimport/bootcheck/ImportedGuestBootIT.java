@@ -1,12 +1,23 @@
 package io.vmimport.bootcheck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
+import io.vmimport.api.guest.ConversionControl;
+import io.vmimport.api.guest.GuestConversionRequest;
+import io.vmimport.api.guest.GuestDisk;
+import io.vmimport.api.model.DiskBus;
+import io.vmimport.api.model.DiskFormat;
+import io.vmimport.api.model.FirmwareType;
+import io.vmimport.api.model.NicModel;
 import io.vmimport.bootcheck.BootResult.Outcome;
 import io.vmimport.bootcheck.GuestImage.Firmware;
 import io.vmimport.bootcheck.KubevirtVm.Disk;
+import io.vmimport.converter.virtv2v.VirtV2vConverter;
 import io.vmimport.provider.vmware.VcsimWorlds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +28,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +49,14 @@ class ImportedGuestBootIT {
   static final Path GUEST_CACHE = Path.of(System.getProperty("guest.cache", "target/guest"));
   static final Path VMIMPORT_JAR =
       Path.of(System.getProperty("vmimport.jar", "../vmimport-cli/target/vmimport.jar"));
-  static final Duration IMPORT_TIMEOUT = Duration.ofMinutes(10);
+  // a conversion takes about 4.5 minutes under TCG on two idle cores, twice that on a busy machine
+  static final Duration IMPORT_TIMEOUT = Duration.ofMinutes(20);
+
+  /**
+   * A converted guest's first boot runs virt-v2v's first-boot scripts, which try to install the
+   * QEMU guest agent (offline, they fail), before multi-user.target: minutes more under TCG.
+   */
+  static final Duration CONVERTED_BOOT_TIMEOUT = Duration.ofMinutes(12);
 
   @TempDir static Path dir;
   static VcsimWorlds.Handle vcsim;
@@ -70,7 +91,7 @@ class ImportedGuestBootIT {
     shapeVm("db01", "pvscsi", biosGuest, "00:50:56:aa:cc:01", "00:50:56:aa:cc:02");
     JsonNode source = sourceHardware("db01");
 
-    ImportedVm imported = importVm("db01", "  defaultDiskBusType: sata\n");
+    ImportedVm imported = importVm("db01", "  defaultDiskBusType: sata\n", "never");
 
     assertThat(imported.vm().disks()).extracting(Disk::bus).containsExactly("sata");
     BootResult result = boot(imported, "db01");
@@ -89,30 +110,65 @@ class ImportedGuestBootIT {
   }
 
   @Test
-  void aUefiGuestImportedOnSataBootsUnderOvmfWithoutSecureBoot() throws Exception {
+  void aGuestImportedOntoVirtioIsConvertedAndBootsSeeingTheSourceVmsHardware() throws Exception {
+    HostTools.require("converting the guest", HostTools.CONVERSION);
+    // NVMe maps to virtio, KubeVirt's default bus; vcsim boots nothing, so the source's
+    // controller only decides the bus
+    shapeVm("db02", "nvme", biosGuest, "00:50:56:aa:cc:31", "00:50:56:aa:cc:32");
+    JsonNode source = sourceHardware("db02");
+
+    ImportedVm imported = importVm("db02", "", "auto");
+
+    assertThat(imported.vm().disks()).extracting(Disk::bus).containsExactly("virtio");
+    assertConverted("db02");
+    BootResult result = boot(imported, "db02", CONVERTED_BOOT_TIMEOUT);
+    assertThat(result.outcome()).as(result.describe()).isEqualTo(Outcome.BOOTED);
+    GuestReport guest = result.report().orElseThrow();
+    assertThat(guest.rootDevice()).as("root on virtio-blk").startsWith("/dev/vda");
+    assertThat(guest.rootMountOptions()).first().isEqualTo("rw");
+    assertThat(guest.modules()).contains("virtio_blk");
+    assertThat(guest.firmware()).isEqualTo("bios");
+    assertThat(guest.cpus()).isEqualTo(source.path("NumCPU").asInt());
+    assertThat(guest.memoryMiB()).isEqualTo(source.path("MemoryMB").asLong());
+    assertThat(guest.macAddresses()).isEqualTo(sourceMacs(source));
+  }
+
+  @Test
+  void aUefiGuestImportedOntoVirtioIsConvertedAndBootsUnderOvmfWithoutSecureBoot()
+      throws Exception {
+    HostTools.require("converting the guest", HostTools.CONVERSION);
     GuestImage uefiGuest = GuestImage.build(GUEST_SCRIPT, GUEST_CACHE, Firmware.UEFI);
     timing(
         "guest build (uefi)",
         uefiGuest.reused()
             ? "reused " + uefiGuest.dir()
             : uefiGuest.buildTime().toSeconds() + " s");
-    // vcsim does not boot anything: PVSCSI is fine at the source, although Debian's OVMF could not
-    // boot from it; the imported VM has the disk on SATA
-    shapeVm("web02", "pvscsi", uefiGuest, "00:50:56:aa:cc:21");
+    shapeVm("web02", "nvme", uefiGuest, "00:50:56:aa:cc:21");
     JsonNode source = sourceHardware("web02");
 
-    ImportedVm imported = importVm("web02", "");
+    ImportedVm imported = importVm("web02", "", "auto");
 
     assertThat(imported.vm().firmware()).isEqualTo(KubevirtVm.Firmware.EFI);
-    BootResult result = boot(imported, "web02");
+    assertThat(imported.vm().disks()).extracting(Disk::bus).containsExactly("virtio");
+    assertConverted("web02");
+    BootResult result = boot(imported, "web02", CONVERTED_BOOT_TIMEOUT);
     assertThat(result.outcome()).as(result.describe()).isEqualTo(Outcome.BOOTED);
     GuestReport guest = result.report().orElseThrow();
     assertThat(guest.firmware()).isEqualTo("uefi");
     assertThat(guest.secureBoot()).isFalse();
-    assertThat(guest.rootDevice()).isEqualTo("/dev/sda2");
+    assertThat(guest.rootDevice()).startsWith("/dev/vda");
     assertThat(guest.cpus()).isEqualTo(source.path("NumCPU").asInt());
     assertThat(guest.memoryMiB()).isEqualTo(source.path("MemoryMB").asLong());
     assertThat(guest.macAddresses()).isEqualTo(sourceMacs(source));
+  }
+
+  /** What {@code vmimport import} printed about the conversion: its condition, converted. */
+  static void assertConverted(String name) throws IOException {
+    String log = read(dir.resolve(name).resolve("vmimport.log"));
+    assertThat(log)
+        .as("vmimport's output")
+        .containsPattern("GuestConverted.*Converted")
+        .contains("converted by virt-v2v");
   }
 
   @Test
@@ -121,7 +177,7 @@ class ImportedGuestBootIT {
     // no virtio driver, as on a VMware VM, so the root disk never appears
     shapeVm("app02", "lsilogic", biosGuest, "00:50:56:aa:cc:11");
 
-    ImportedVm imported = importVm("app02", "");
+    ImportedVm imported = importVm("app02", "", "never");
 
     assertThat(imported.vm().disks()).extracting(Disk::bus).containsExactly("scsi");
     BootResult result = boot(imported, "app02");
@@ -129,6 +185,98 @@ class ImportedGuestBootIT {
     assertThat(result.evidence())
         .as(result.describe())
         .containsAnyOf("ALERT!", "Gave up waiting for root");
+  }
+
+  @Test
+  void aConversionKilledMidwayLeavesTheDiskEqualToTheSource() throws Exception {
+    HostTools.require("converting the guest", HostTools.CONVERSION);
+    Path work = Files.createDirectories(dir.resolve("killed"));
+    Path disk = work.resolve("disk-0.qcow2");
+    // the disk as an import writes it
+    run(
+        "qemu-img",
+        "convert",
+        "-O",
+        "qcow2",
+        biosGuest.streamOptimizedVmdk().toString(),
+        disk.toString());
+    AtomicBoolean cancel = new AtomicBoolean();
+    List<String> stages = new CopyOnWriteArrayList<>();
+    long start = System.nanoTime();
+
+    VmImportException e =
+        catchThrowableOfType(
+            VmImportException.class,
+            () ->
+                new VirtV2vConverter()
+                    .convert(
+                        new GuestConversionRequest(
+                            "killed",
+                            List.of(new GuestDisk(disk, DiskFormat.QCOW2)),
+                            FirmwareType.BIOS,
+                            DiskBus.VIRTIO,
+                            Optional.of(NicModel.VIRTIO),
+                            Optional.of("debian10_64Guest"),
+                            Duration.ofMinutes(20)),
+                        new ConversionControl() {
+                          @Override
+                          public boolean cancelled() {
+                            return cancel.get();
+                          }
+
+                          @Override
+                          public void progress(String stage, int percent) {
+                            stages.add(stage);
+                            // the guest is being written to once it is converting
+                            if (stage.startsWith("Converting ")) {
+                              cancel.set(true);
+                            }
+                          }
+                        }));
+
+    timing(
+        "killed conversion",
+        Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s, stages " + stages);
+    assertThat(e).as("stages seen: %s", stages).isNotNull();
+    assertThat(e.code()).isEqualTo(ErrorCode.CANCELLED);
+    assertThat(stages).anyMatch(stage -> stage.startsWith("Converting "));
+    assertThat(
+            run("qemu-img", "compare", biosGuest.streamOptimizedVmdk().toString(), disk.toString()))
+        .as("qemu-img compare of the source and the disk")
+        .contains("Images are identical");
+    try (var left = Files.list(work)) {
+      assertThat(left).as("overlays removed").containsExactly(disk);
+    }
+    assertThat(processesMentioning(".guest-conversion-"))
+        .as("nothing of the conversion still runs")
+        .isEmpty();
+  }
+
+  static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(10, TimeUnit.MINUTES)).isTrue();
+    assertThat(process.exitValue()).as("%s: %s", List.of(command), out).isZero();
+    return out;
+  }
+
+  static List<String> processesMentioning(String text) throws IOException {
+    List<String> found = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.toList()) {
+        try {
+          String cmdline =
+              new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+                  .replace('\0', ' ');
+          if (cmdline.contains(text)) {
+            found.add(proc.getFileName() + ": " + cmdline);
+          }
+        } catch (IOException gone) {
+          // ended meanwhile, or not a process
+        }
+      }
+    }
+    return found;
   }
 
   /** A powered-off VM in Migrate whose one disk, on {@code controller}, is the guest's. */
@@ -202,7 +350,8 @@ class ImportedGuestBootIT {
   }
 
   /** Runs {@code vmimport import} for the VM and reads the VirtualMachine it wrote. */
-  static ImportedVm importVm(String name, String extraSpec) throws Exception {
+  static ImportedVm importVm(String name, String extraSpec, String guestConversion)
+      throws Exception {
     Path work = Files.createDirectories(dir.resolve(name));
     Map<String, String> secret = vcsim.sourceWithCa().credentials().data();
     String caCert = secret.get("caCert").strip().indent(4);
@@ -274,7 +423,9 @@ class ImportedGuestBootIT {
                 "-f",
                 resources.toString(),
                 "--output-dir",
-                out.toString())
+                out.toString(),
+                "--guest-conversion",
+                guestConversion)
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .start();
@@ -291,13 +442,13 @@ class ImportedGuestBootIT {
   }
 
   static BootResult boot(ImportedVm imported, String name) throws Exception {
+    return boot(imported, name, BootCheck.DEFAULT_TIMEOUT);
+  }
+
+  static BootResult boot(ImportedVm imported, String name, Duration timeout) throws Exception {
     BootResult result =
         new BootCheck(QemuSetup.debian())
-            .boot(
-                imported.vm(),
-                imported.disks(),
-                BootCheck.DEFAULT_TIMEOUT,
-                dir.resolve(name).resolve("boot"));
+            .boot(imported.vm(), imported.disks(), timeout, dir.resolve(name).resolve("boot"));
     timing(
         "boot " + name,
         result.outcome() + " in " + result.elapsed().toSeconds() + " s: " + result.evidence());

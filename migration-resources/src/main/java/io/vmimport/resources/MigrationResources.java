@@ -2,6 +2,7 @@ package io.vmimport.resources;
 
 import io.vmimport.api.DnsNames;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.guest.GuestConversionPolicy;
 import io.vmimport.api.model.Credentials;
 import io.vmimport.api.model.DiskBus;
 import io.vmimport.api.model.ImportRef;
@@ -50,6 +51,12 @@ public final class MigrationResources {
   public static final String SECRET = "Secret";
   public static final String IMPORT = "VirtualMachineImport";
   public static final String DEFAULT_NAMESPACE = "default";
+
+  /**
+   * Ours: the annotation on a VirtualMachineImport that sets its guest conversion ({@code auto},
+   * {@code always}, {@code never}); upstream's CRD has no field for it.
+   */
+  public static final String GUEST_CONVERSION_ANNOTATION = "vmimport.io/guest-conversion";
 
   /**
    * The longest guest shutdown an import may wait for: a day. Longer is a typo (a value in
@@ -131,42 +138,6 @@ public final class MigrationResources {
   private static final int MAX_OPTION_LENGTH = 1024;
 
   /**
-   * The spec of a VirtualMachineImport with the source options its {@code metadata.annotations}
-   * give ({@code source.vmimport.io/<key>: value}; see {@link ImportSpec#sourceOptions()}).
-   */
-  public static ImportSpec importSpec(
-      ResourceField spec,
-      ResourceField metadata,
-      String importNamespace,
-      Consumer<String> warnings) {
-    ImportSpec.Builder builder = importSpec(spec, importNamespace, warnings).toBuilder();
-    ResourceField annotations = metadata.get("annotations");
-    if (annotations.isPresent()) {
-      annotations.requireObject();
-      for (String name : annotations.keys()) {
-        if (!name.startsWith(SOURCE_OPTION_PREFIX)) {
-          continue;
-        }
-        ResourceField value = annotations.get(name);
-        String key = name.substring(SOURCE_OPTION_PREFIX.length());
-        if (!OPTION_KEY.matcher(key).matches()) {
-          throw value.invalid(
-              "is not a source option: the part after "
-                  + SOURCE_OPTION_PREFIX
-                  + " must be 1-63 letters, digits, '.', '_' or '-'");
-        }
-        String text = value.requiredString();
-        if (text.length() > MAX_OPTION_LENGTH || text.chars().anyMatch(Character::isISOControl)) {
-          throw value.invalid(
-              "must be at most " + MAX_OPTION_LENGTH + " characters without control characters");
-        }
-        builder.sourceOption(key, text);
-      }
-    }
-    return builder.build();
-  }
-
-  /**
    * The spec of a VirtualMachineImport.
    *
    * @param spec its {@code spec} field
@@ -221,6 +192,40 @@ public final class MigrationResources {
         .integer(0, MAX_GRACEFUL_SHUTDOWN_SECONDS, "seconds (0: the default, 60)")
         .ifPresent(seconds -> builder.gracefulShutdownTimeout(Duration.ofSeconds(seconds)));
     spec.get("skipPreflightChecks").bool().ifPresent(builder::skipPreflightChecks);
+    return builder.build();
+  }
+
+  /**
+   * The spec with what the import's annotations add: {@link #GUEST_CONVERSION_ANNOTATION}, and the
+   * source options ({@link #SOURCE_OPTION_PREFIX}{@code <key>}; see {@link
+   * ImportSpec#sourceOptions()}).
+   *
+   * @param metadata the import's {@code metadata} field
+   */
+  public static ImportSpec withAnnotations(ImportSpec spec, ResourceField metadata) {
+    ImportSpec.Builder builder = spec.toBuilder();
+    ResourceField annotations = metadata.get("annotations");
+    enumValue(annotations.get(GUEST_CONVERSION_ANNOTATION), GuestConversionPolicy::parse)
+        .ifPresent(builder::guestConversion);
+    for (String name : annotations.keys()) {
+      if (!name.startsWith(SOURCE_OPTION_PREFIX)) {
+        continue;
+      }
+      ResourceField value = annotations.get(name);
+      String key = name.substring(SOURCE_OPTION_PREFIX.length());
+      if (!OPTION_KEY.matcher(key).matches()) {
+        throw value.invalid(
+            "is not a source option: the part after "
+                + SOURCE_OPTION_PREFIX
+                + " must be 1-63 letters, digits, '.', '_' or '-'");
+      }
+      String text = value.requiredString();
+      if (text.length() > MAX_OPTION_LENGTH || text.chars().anyMatch(Character::isISOControl)) {
+        throw value.invalid(
+            "must be at most " + MAX_OPTION_LENGTH + " characters without control characters");
+      }
+      builder.sourceOption(key, text);
+    }
     return builder.build();
   }
 

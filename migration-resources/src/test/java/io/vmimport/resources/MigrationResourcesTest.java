@@ -114,6 +114,30 @@ class MigrationResourcesTest {
   }
 
   @Test
+  void theGuestConversionAnnotationSetsTheImportsPolicyAndABadValueNamesIt() {
+    ObjectNode object = importObject();
+    ResourceField metadata = ResourceField.root(DOC, object).get("metadata");
+    assertThat(MigrationResources.withAnnotations(importSpec(object), metadata).guestConversion())
+        .as("no annotation: the engine's setting")
+        .isEmpty();
+
+    ((ObjectNode) object.get("metadata"))
+        .putObject("annotations")
+        .put(MigrationResources.GUEST_CONVERSION_ANNOTATION, "never");
+    metadata = ResourceField.root(DOC, object).get("metadata");
+    assertThat(MigrationResources.withAnnotations(importSpec(object), metadata).guestConversion())
+        .contains(io.vmimport.api.guest.GuestConversionPolicy.NEVER);
+
+    ((ObjectNode) object.get("metadata").get("annotations"))
+        .put(MigrationResources.GUEST_CONVERSION_ANNOTATION, "sometimes");
+    ResourceField bad = ResourceField.root(DOC, object).get("metadata");
+    assertInvalid(
+        () -> MigrationResources.withAnnotations(importSpec(object), bad),
+        "r.yaml: VirtualMachineImport prod/web: metadata.annotations.vmimport.io/guest-conversion:"
+            + " 'sometimes' is not one of [auto, always, never]");
+  }
+
+  @Test
   void absurdShutdownTimeoutsAreRefusedNamingTheField() {
     ObjectNode huge = importObject();
     spec(huge).put("gracefulShutdownTimeoutSeconds", 1_000_000_000L);

@@ -2,6 +2,7 @@ package io.vmimport.operator;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.api.guest.GuestConversionPolicy;
 import io.vmimport.resources.NamespacePolicy;
 import io.vmimport.target.harvester.ImageServerConfig;
 import java.net.InetSocketAddress;
@@ -39,6 +40,8 @@ import java.util.stream.Collectors;
  * @param statusInterval the most often byte progress is written to an import's status
  * @param waitInterval how often a waiting import looks at its source again
  * @param leaderElection the Lease namespace, when leader election is on
+ * @param guestConversion when imports convert their guest to boot on virtio; an import's annotation
+ *     {@code vmimport.io/guest-conversion} overrides it
  */
 public record OperatorConfig(
     Set<String> namespaces,
@@ -56,7 +59,8 @@ public record OperatorConfig(
     Duration sourceRecheckInterval,
     Duration statusInterval,
     Duration waitInterval,
-    Optional<String> leaderElection) {
+    Optional<String> leaderElection,
+    GuestConversionPolicy guestConversion) {
   public static final String LEASE_NAME = "vmimport-operator";
 
   /** Every variable {@link #fromEnvironment} reads (the Helm chart sets them). */
@@ -80,7 +84,8 @@ public record OperatorConfig(
           "VMIMPORT_SOURCE_RECHECK_SECONDS",
           "VMIMPORT_STATUS_INTERVAL_MILLIS",
           "VMIMPORT_LEADER_ELECTION",
-          "VMIMPORT_LEASE_NAMESPACE");
+          "VMIMPORT_LEASE_NAMESPACE",
+          "VMIMPORT_GUEST_CONVERSION");
 
   public OperatorConfig {
     namespaces = Set.copyOf(requireNonNull(namespaces, "namespaces is null"));
@@ -92,6 +97,7 @@ public record OperatorConfig(
     requireNonNull(statusInterval, "statusInterval is null");
     requireNonNull(waitInterval, "waitInterval is null");
     requireNonNull(leaderElection, "leaderElection is null");
+    requireNonNull(guestConversion, "guestConversion is null");
     if (maxConcurrentImports < 1) {
       throw new IllegalArgumentException(
           "VMIMPORT_MAX_CONCURRENT_IMPORTS must be at least 1: " + maxConcurrentImports);
@@ -144,7 +150,8 @@ public record OperatorConfig(
         Duration.ofMinutes(5),
         Duration.ofSeconds(2),
         Duration.ofSeconds(5),
-        Optional.empty());
+        Optional.empty(),
+        GuestConversionPolicy.AUTO);
   }
 
   /**
@@ -201,7 +208,18 @@ public record OperatorConfig(
         Duration.ofMillis(
             integer(get, "VMIMPORT_STATUS_INTERVAL_MILLIS", (int) d.statusInterval().toMillis())),
         d.waitInterval(),
-        leaseNamespace);
+        leaseNamespace,
+        get.apply("VMIMPORT_GUEST_CONVERSION")
+            .map(v -> guestConversion(v))
+            .orElse(d.guestConversion()));
+  }
+
+  private static GuestConversionPolicy guestConversion(String value) {
+    try {
+      return GuestConversionPolicy.parse(value, "VMIMPORT_GUEST_CONVERSION");
+    } catch (io.vmimport.api.VmImportException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   private static ImageServerConfig.Limits imageServerLimits(

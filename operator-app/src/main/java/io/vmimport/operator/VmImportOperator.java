@@ -107,6 +107,7 @@ public final class VmImportOperator implements AutoCloseable {
             EngineConfig.builder(config.scratchDir())
                 .maxParallelDisks(config.maxParallelDisks())
                 .maxExportsPerSourceHost(config.maxExportsPerSourceHost())
+                .guestConversion(config.guestConversion())
                 .build(),
             TimeSource.SYSTEM);
     this.imageServer =

@@ -232,7 +232,9 @@ final class TestCluster implements AutoCloseable {
             Duration.ofSeconds(30),
             Duration.ofMillis(200),
             Duration.ofMillis(500),
-            leaseNamespace),
+            leaseNamespace,
+            // the operator ITs' disks hold no guest; boot-check's ITs convert real ones
+            io.vmimport.api.guest.GuestConversionPolicy.NEVER),
         operatorClient);
   }
 

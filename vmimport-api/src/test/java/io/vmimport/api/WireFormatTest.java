@@ -36,10 +36,16 @@ class WireFormatTest {
   }
 
   @Test
-  void conditionTypesAreUpstreams() {
+  void conditionTypesAreUpstreamsAndOneOfOurs() {
+    // GuestConverted is ours (COMPAT.md, "Our additions"); the others are upstream's strings
     assertThat(Arrays.stream(ConditionType.values()).map(ConditionType::wireValue))
         .containsExactly(
-            "VMShutdownGuest", "VMPoweringOff", "VMPoweredOff", "VMExported", "VMExportFailed");
+            "VMShutdownGuest",
+            "VMPoweringOff",
+            "VMPoweredOff",
+            "VMExported",
+            "VMExportFailed",
+            "GuestConverted");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.vmimport.cli;
 
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.guest.GuestConversionPolicy;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.target.PublishedImage;
 import io.vmimport.cli.ResourceOptions.ResolvedImport;
@@ -97,7 +98,28 @@ final class ImportCommand implements Callable<Integer> {
       description = "Disks transferred at the same time (default: ${DEFAULT-VALUE}).")
   int parallelDisks;
 
+  @Option(
+      names = "--guest-conversion",
+      paramLabel = "POLICY",
+      defaultValue = "auto",
+      description =
+          "Whether the guest is converted to boot on virtio (virt-v2v-in-place): auto converts"
+              + " a Linux guest whose VM gets virtio disks or NICs, always converts every guest"
+              + " (and fails the import when it cannot), never leaves guests as exported. An"
+              + " import's annotation vmimport.io/guest-conversion overrides it (default:"
+              + " ${DEFAULT-VALUE}).")
+  String guestConversion;
+
   private final AtomicReference<ImportHandle> running = new AtomicReference<>();
+
+  private GuestConversionPolicy guestConversionPolicy() {
+    try {
+      return GuestConversionPolicy.parse(guestConversion, "--guest-conversion");
+    } catch (VmImportException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+  }
+
   private final CountDownLatch reported = new CountDownLatch(1);
   private volatile boolean cancelRequested;
   private volatile RetainingCheckpointStore checkpoints;
@@ -116,7 +138,11 @@ final class ImportCommand implements Callable<Integer> {
     Path output = outputDir.toAbsolutePath().normalize();
     Path scratch =
         scratchDir != null ? scratchDir.toAbsolutePath().normalize() : output.resolve(".scratch");
-    EngineConfig config = EngineConfig.builder(scratch).maxParallelDisks(parallelDisks).build();
+    EngineConfig config =
+        EngineConfig.builder(scratch)
+            .maxParallelDisks(parallelDisks)
+            .guestConversion(guestConversionPolicy())
+            .build();
     OfflineHarvesterTarget target =
         new OfflineHarvesterTarget(
             new DirectoryTarget(output, diskFormat), storageClasses.storage());

@@ -417,11 +417,10 @@ final class ResourceFile {
         imports.add(
             new ImportDocument(
                 id,
-                MigrationResources.importSpec(
-                    described.get("spec"),
-                    described.get("metadata"),
-                    id.namespace(),
-                    this::unknownField),
+                MigrationResources.withAnnotations(
+                    MigrationResources.importSpec(
+                        described.get("spec"), id.namespace(), this::unknownField),
+                    described.get("metadata")),
                 uid));
       } else {
         sources.add(

@@ -110,7 +110,9 @@ class ResourceFileTest {
                 DiskBus.SATA,
                 true,
                 Duration.ofSeconds(120),
-                true));
+                true,
+                Map.of(),
+                Optional.empty()));
     assertThat(request.source())
         .isEqualTo(
             new SourceSpec(

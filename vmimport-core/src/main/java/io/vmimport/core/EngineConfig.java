@@ -2,6 +2,7 @@ package io.vmimport.core;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.api.guest.GuestConversionPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -29,6 +30,10 @@ import java.time.Duration;
  *     ESXi host of a vSphere VM, an OpenStack endpoint, the web server of an OVA); more wait, told
  *     their place. 0 for no limit; the default, 10, is where VMware's guidance says a host needs
  *     more NFC memory
+ * @param guestConversion when imports convert their guest to boot on virtio, unless an import says
+ *     otherwise ({@link io.vmimport.api.model.ImportSpec#guestConversion()})
+ * @param guestConversionTimeout how long one guest's conversion may take; a conversion that takes
+ *     longer is stopped and leaves the disks unchanged
  */
 public record EngineConfig(
     Path scratchDir,
@@ -45,7 +50,9 @@ public record EngineConfig(
     Duration imageReadyTimeout,
     Duration vmRunningTimeout,
     Duration cleanupTimeout,
-    int maxExportsPerSourceHost) {
+    int maxExportsPerSourceHost,
+    GuestConversionPolicy guestConversion,
+    Duration guestConversionTimeout) {
   public EngineConfig {
     requireNonNull(scratchDir, "scratchDir is null");
     if (scratchCapacityBytes < 0) {
@@ -75,6 +82,12 @@ public record EngineConfig(
       throw new IllegalArgumentException(
           "maxExportsPerSourceHost is negative: " + maxExportsPerSourceHost);
     }
+    requireNonNull(guestConversion, "guestConversion is null");
+    requireNonNull(guestConversionTimeout, "guestConversionTimeout is null");
+    if (guestConversionTimeout.isNegative() || guestConversionTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "guestConversionTimeout must be positive: " + guestConversionTimeout);
+    }
   }
 
   /** Defaults for a real source: 4 disks at once, 5 attempts from 2 s, 5 s polling. */
@@ -98,6 +111,8 @@ public record EngineConfig(
     builder.vmRunningTimeout = vmRunningTimeout;
     builder.cleanupTimeout = cleanupTimeout;
     builder.maxExportsPerSourceHost = maxExportsPerSourceHost;
+    builder.guestConversion = guestConversion;
+    builder.guestConversionTimeout = guestConversionTimeout;
     return builder;
   }
 
@@ -118,6 +133,9 @@ public record EngineConfig(
     private Duration cleanupTimeout = Duration.ofMinutes(10);
     // VMware: more than 10 VMs exporting from one host needs more NFC memory on it
     private int maxExportsPerSourceHost = 10;
+    private GuestConversionPolicy guestConversion = GuestConversionPolicy.AUTO;
+    // a small Linux guest takes 5 minutes under TCG; a large one with many kernels much longer
+    private Duration guestConversionTimeout = Duration.ofHours(1);
 
     private Builder(Path scratchDir) {
       this.scratchDir = requireNonNull(scratchDir, "scratchDir is null");
@@ -197,6 +215,16 @@ public record EngineConfig(
       return this;
     }
 
+    public Builder guestConversion(GuestConversionPolicy value) {
+      this.guestConversion = value;
+      return this;
+    }
+
+    public Builder guestConversionTimeout(Duration value) {
+      this.guestConversionTimeout = value;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
           scratchDir,
@@ -213,7 +241,9 @@ public record EngineConfig(
           imageReadyTimeout,
           vmRunningTimeout,
           cleanupTimeout,
-          maxExportsPerSourceHost);
+          maxExportsPerSourceHost,
+          guestConversion,
+          guestConversionTimeout);
     }
   }
 }

@@ -7,6 +7,7 @@ import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.api.event.ImportListener;
+import io.vmimport.api.guest.GuestConverter;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.model.ImportRequest;
 import io.vmimport.api.model.SourceSpec;
@@ -28,6 +29,7 @@ import io.vmimport.core.internal.SourceHostSlots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -52,9 +54,26 @@ public final class ImportEngine implements AutoCloseable {
 
   private final EngineServices services;
 
+  /**
+   * An engine with the guest converter found on the class path, if any ({@link GuestConverters}).
+   */
   public ImportEngine(
       ProviderRegistry providers,
       DiskConverter converter,
+      CheckpointStore checkpoints,
+      EngineConfig config,
+      TimeSource time) {
+    this(providers, converter, GuestConverters.load(), checkpoints, config, time);
+  }
+
+  /**
+   * @param guestConverter converts guests to boot on virtio; empty when none is installed (imports
+   *     then say so in their {@code GuestConverted} condition)
+   */
+  public ImportEngine(
+      ProviderRegistry providers,
+      DiskConverter converter,
+      Optional<GuestConverter> guestConverter,
       CheckpointStore checkpoints,
       EngineConfig config,
       TimeSource time) {
@@ -72,7 +91,8 @@ public final class ImportEngine implements AutoCloseable {
             ScratchBudget.forDirectory(config.scratchDir(), config.scratchCapacityBytes()),
             new ScratchFiles(config.scratchDir()),
             new RunningImports(),
-            new SourceHostSlots(config.maxExportsPerSourceHost()));
+            new SourceHostSlots(config.maxExportsPerSourceHost()),
+            requireNonNull(guestConverter, "guestConverter is null"));
   }
 
   /**

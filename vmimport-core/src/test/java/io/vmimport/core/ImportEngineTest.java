@@ -112,7 +112,9 @@ class ImportEngineTest {
         .initialBackoff(Duration.ofMillis(1))
         .maxBackoff(Duration.ofMillis(2))
         .pollInterval(Duration.ofSeconds(5))
-        .keepAliveInterval(Duration.ofMillis(20));
+        .keepAliveInterval(Duration.ofMillis(20))
+        // these tests are about the rest of the run: GuestConversionTest is about conversion
+        .guestConversion(io.vmimport.api.guest.GuestConversionPolicy.NEVER);
   }
 
   private ImportEngine newEngine(EngineConfig config, CheckpointStore store) {
@@ -147,7 +149,7 @@ class ImportEngineTest {
             "virtualMachineRunning");
     assertThat(result.phase()).isEqualTo(ImportPhase.VM_RUNNING);
     assertThat(listener.conditionTypes())
-        .containsExactly("VMShutdownGuest", "VMPoweredOff", "VMExported");
+        .containsExactly("VMShutdownGuest", "VMPoweredOff", "VMExported", "GuestConverted");
     assertThat(source.artifacts).as("export lease released").isEmpty();
     assertThat(source.calls).contains("complete").doesNotContain("abort");
     assertThat(source.openSessions.get()).as("session logged out").isZero();
@@ -288,7 +290,8 @@ class ImportEngineTest {
     assertThat(source.calls).containsSubsequence("shutdownGuest", "powerOff");
     assertThat(Duration.between(start, source.powerOffAt)).isEqualTo(Duration.ofSeconds(90));
     assertThat(listener.conditionTypes())
-        .containsExactly("VMShutdownGuest", "VMPoweringOff", "VMPoweredOff", "VMExported");
+        .containsExactly(
+            "VMShutdownGuest", "VMPoweringOff", "VMPoweredOff", "VMExported", "GuestConverted");
     assertThat(listener.conditions.get(0).reason()).isEqualTo("GuestShutdownTimedOut");
   }
 
@@ -311,7 +314,7 @@ class ImportEngineTest {
     assertThat(source.calls).contains("powerOff").doesNotContain("shutdownGuest");
     assertThat(source.powerOffAt).isEqualTo(start);
     assertThat(listener.conditionTypes())
-        .containsExactly("VMPoweringOff", "VMPoweredOff", "VMExported");
+        .containsExactly("VMPoweringOff", "VMPoweredOff", "VMExported", "GuestConverted");
   }
 
   @Test

@@ -6,12 +6,15 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.api.guest.GuestConverter;
 import io.vmimport.core.CheckpointStore;
 import io.vmimport.core.Converters;
 import io.vmimport.core.EngineConfig;
+import io.vmimport.core.GuestConverters;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
+import java.util.Optional;
 
 /**
  * Guice wiring of the engine: one {@link ImportEngine} with the providers and the converter found
@@ -53,9 +56,17 @@ public final class VmImportModule extends AbstractModule {
   ImportEngine importEngine(
       ProviderRegistry providers,
       DiskConverter converter,
+      Optional<GuestConverter> guestConverter,
       CheckpointStore checkpoints,
       EngineConfig config,
       TimeSource time) {
-    return new ImportEngine(providers, converter, checkpoints, config, time);
+    return new ImportEngine(providers, converter, guestConverter, checkpoints, config, time);
+  }
+
+  /** The guest converter found on the class path, if any. */
+  @Provides
+  @Singleton
+  Optional<GuestConverter> guestConverter() {
+    return GuestConverters.load();
   }
 }

@@ -36,12 +36,13 @@ public final class ImportSpecs {
     String namespace = vmi.getMetadata().getNamespace();
     ResourceField object = ResourceField.root("", JSON.valueToTree(vmi));
     ImportSpec spec =
-        MigrationResources.importSpec(
-            object.get("spec"),
-            object.get("metadata"),
-            namespace,
-            // the API server prunes unknown fields; a typed object has none left to warn about
-            warning -> log.warn("{}: {}", ref(vmi), warning));
+        MigrationResources.withAnnotations(
+            MigrationResources.importSpec(
+                object.get("spec"),
+                namespace,
+                // the API server prunes unknown fields; a typed object has none left to warn about
+                warning -> log.warn("{}: {}", ref(vmi), warning)),
+            object.get("metadata"));
     policy.checkSource("", namespace, spec.sourceCluster());
     return spec;
   }

@@ -73,6 +73,18 @@ class ImportSpecsTest {
   }
 
   @Test
+  void theGuestConversionAnnotationReachesTheSpec() {
+    VirtualMachineImport vmi = importOf("team-a");
+    OperatorConfig defaults = OperatorConfig.defaults(Path.of("/scratch"));
+    assertThat(ImportSpecs.from(vmi, defaults.namespacePolicy()).guestConversion()).isEmpty();
+
+    vmi.getMetadata().setAnnotations(Map.of("vmimport.io/guest-conversion", "always"));
+
+    assertThat(ImportSpecs.from(vmi, defaults.namespacePolicy()).guestConversion())
+        .contains(io.vmimport.api.guest.GuestConversionPolicy.ALWAYS);
+  }
+
+  @Test
   void absurdNumbersAreInvalidNamingTheField() {
     VirtualMachineImport vmi = importOf("team-a");
     vmi.getSpec().gracefulShutdownTimeoutSeconds = 1_000_000_000L;

@@ -6,7 +6,12 @@ public enum ConditionType {
   VM_POWERING_OFF("VMPoweringOff"),
   VM_POWERED_OFF("VMPoweredOff"),
   VM_EXPORTED("VMExported"),
-  VM_EXPORT_FAILED("VMExportFailed");
+  VM_EXPORT_FAILED("VMExportFailed"),
+  /**
+   * Ours, not upstream's: whether the guest was converted to boot on the target's hardware; the
+   * reason and message say what was found and done, or why nothing was.
+   */
+  GUEST_CONVERTED("GuestConverted");
 
   private final String wireValue;
 

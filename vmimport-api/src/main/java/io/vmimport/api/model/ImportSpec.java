@@ -2,6 +2,7 @@ package io.vmimport.api.model;
 
 import static java.util.Objects.requireNonNull;
 
+import io.vmimport.api.guest.GuestConversionPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,8 @@ import java.util.Optional;
  * @param sourceOptions per-import choices the source provider reads when it describes the VM (the
  *     OVA provider's {@code deploymentOption}); from annotations {@code source.vmimport.io/<key>}
  *     on the VirtualMachineImport, since upstream's CRD has no field for them
+ * @param guestConversion ours, not a spec field: the import's annotation {@code
+ *     vmimport.io/guest-conversion}; empty for the engine's setting
  */
 public record ImportSpec(
     SourceRef sourceCluster,
@@ -31,7 +34,8 @@ public record ImportSpec(
     boolean forcePowerOff,
     Duration gracefulShutdownTimeout,
     boolean skipPreflightChecks,
-    Map<String, String> sourceOptions) {
+    Map<String, String> sourceOptions,
+    Optional<GuestConversionPolicy> guestConversion) {
   public static final Duration DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
   public ImportSpec {
@@ -43,13 +47,14 @@ public record ImportSpec(
     requireNonNull(storageClass, "storageClass is null");
     requireNonNull(defaultDiskBusType, "defaultDiskBusType is null");
     requireNonNull(gracefulShutdownTimeout, "gracefulShutdownTimeout is null");
+    requireNonNull(guestConversion, "guestConversion is null");
     if (gracefulShutdownTimeout.isNegative() || gracefulShutdownTimeout.isZero()) {
       gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
     }
     sourceOptions = Map.copyOf(requireNonNull(sourceOptions, "sourceOptions is null"));
   }
 
-  /** A spec without source options. */
+  /** A spec without source options and guest conversion choice. */
   public ImportSpec(
       SourceRef sourceCluster,
       String virtualMachineName,
@@ -72,7 +77,8 @@ public record ImportSpec(
         forcePowerOff,
         gracefulShutdownTimeout,
         skipPreflightChecks,
-        Map.of());
+        Map.of(),
+        Optional.empty());
   }
 
   public static Builder builder(SourceRef sourceCluster, String virtualMachineName) {
@@ -90,6 +96,7 @@ public record ImportSpec(
     builder.gracefulShutdownTimeout = gracefulShutdownTimeout;
     builder.skipPreflightChecks = skipPreflightChecks;
     builder.sourceOptions.putAll(sourceOptions);
+    builder.guestConversion = guestConversion;
     return builder;
   }
 
@@ -105,6 +112,7 @@ public record ImportSpec(
     private Duration gracefulShutdownTimeout = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT;
     private boolean skipPreflightChecks;
     private final Map<String, String> sourceOptions = new LinkedHashMap<>();
+    private Optional<GuestConversionPolicy> guestConversion = Optional.empty();
 
     private Builder(SourceRef sourceCluster, String virtualMachineName) {
       this.sourceCluster = requireNonNull(sourceCluster, "sourceCluster is null");
@@ -158,6 +166,11 @@ public record ImportSpec(
       return this;
     }
 
+    public Builder guestConversion(GuestConversionPolicy policy) {
+      this.guestConversion = Optional.of(requireNonNull(policy, "policy is null"));
+      return this;
+    }
+
     public ImportSpec build() {
       return new ImportSpec(
           sourceCluster,
@@ -170,7 +183,8 @@ public record ImportSpec(
           forcePowerOff,
           gracefulShutdownTimeout,
           skipPreflightChecks,
-          sourceOptions);
+          sourceOptions,
+          guestConversion);
     }
   }
 }

@@ -2,10 +2,12 @@ package io.vmimport.core.internal;
 
 import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.convert.DiskConverter;
+import io.vmimport.api.guest.GuestConverter;
 import io.vmimport.core.CheckpointStore;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -15,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param scratchBudget the scratch space imports may hold at once
  * @param scratchFiles where in scratch each import's files go
  * @param hostSlots how many imports export from one source host at once
+ * @param guestConverter the guest converter, when one is installed
  */
 public record EngineServices(
     ProviderRegistry providers,
@@ -28,4 +31,5 @@ public record EngineServices(
     ScratchBudget scratchBudget,
     ScratchFiles scratchFiles,
     RunningImports running,
-    SourceHostSlots hostSlots) {}
+    SourceHostSlots hostSlots,
+    Optional<GuestConverter> guestConverter) {}

@@ -31,10 +31,11 @@ import org.slf4j.MDC;
 
 /**
  * One run of one import through the phases of the README's "How an import runs": validate, power
- * off, export and convert, publish, create the VM. This class is the script of that flow and of how
- * a run fails; each phase is done by a class of its own ({@link PowerOffSequence}, {@link
- * ExportRound}, {@link ImagePublisher}), and what survives the process is kept by the {@link
- * CheckpointJournal}, so that a run after a crash continues.
+ * off, export and convert, convert the guest, publish, create the VM. This class is the script of
+ * that flow and of how a run fails; each phase is done by a class of its own ({@link
+ * PowerOffSequence}, {@link ExportRound}, {@link GuestConversionPhase}, {@link ImagePublisher}),
+ * and what survives the process is kept by the {@link CheckpointJournal}, so that a run after a
+ * crash continues.
  */
 public final class ImportRun {
   private static final Logger log = LoggerFactory.getLogger(ImportRun.class);
@@ -171,6 +172,15 @@ public final class ImportRun {
           ConditionType.VM_EXPORTED, true, "Exported", vm.disks().size() + " disk(s) exported");
       report.enter(
           ImportPhase.DISKS_EXPORTED, vm.disks().size() + " disk(s) exported and converted");
+
+      step("convert-guest");
+      new GuestConversionPhase(
+              services.guestConverter(),
+              services.config().guestConversion(),
+              services.config().guestConversionTimeout(),
+              report,
+              cancel)
+          .run(request.spec().guestConversion(), checked.source(), vm, files, target.diskFormat());
 
       step("publish");
       List<PublishedImage> images = new ImagePublisher(services, target, report).publish(vm, files);

@@ -88,7 +88,8 @@ class ImagePublisherTest {
             null,
             new ScratchFiles(config.scratchDir()),
             new RunningImports(),
-            new SourceHostSlots(config.maxExportsPerSourceHost()));
+            new SourceHostSlots(config.maxExportsPerSourceHost()),
+            java.util.Optional.empty());
     return new ImagePublisher(services, target, new ImportReporter(REF, listener, time));
   }
 
