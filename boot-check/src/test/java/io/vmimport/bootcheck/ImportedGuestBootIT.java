@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.guest.ConversionControl;
@@ -26,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -282,71 +280,16 @@ class ImportedGuestBootIT {
   /** A powered-off VM in Migrate whose one disk, on {@code controller}, is the guest's. */
   static void shapeVm(String name, String controller, GuestImage guest, String... macs)
       throws Exception {
-    long capacityMiB = virtualSizeMiB(guest.streamOptimizedVmdk());
-    List<String> create =
-        new ArrayList<>(
-            List.of(
-                "vm.create",
-                "-folder",
-                "/DC0/vm/Migrate",
-                "-pool",
-                "/DC0/host/DC0_C0/Resources",
-                "-ds",
-                "LocalDS_0",
-                "-c",
-                "2",
-                "-m",
-                "1024",
-                "-g",
-                "debian10_64Guest",
-                "-firmware",
-                guest.firmware() == Firmware.UEFI ? "efi" : "bios",
-                "-net",
-                "PG-Prod",
-                "-net.adapter",
-                "vmxnet3",
-                "-net.address",
-                macs[0],
-                "-disk",
-                capacityMiB + "MB",
-                "-disk.controller",
-                controller,
-                "-on=false",
-                name));
-    vcsim.govc(create.toArray(String[]::new));
-    for (int i = 1; i < macs.length; i++) {
-      vcsim.govc(
-          "vm.network.add",
-          "-vm",
-          name,
-          "-net",
-          "VM Network",
-          "-net.adapter",
-          "vmxnet3",
-          "-net.address",
-          macs[i]);
-    }
-    vcsim.govc(
-        "datastore.upload",
-        "-ds",
-        "LocalDS_0",
-        guest.streamOptimizedVmdk().toString(),
-        name + "/" + name + ".vmdk");
+    SourceGuestVm.create(vcsim::govc, name, controller, guest, macs);
   }
 
   /** config.hardware of the VM as vcsim reports it. */
   static JsonNode sourceHardware(String name) throws Exception {
-    JsonNode info = new ObjectMapper().readTree(vcsim.govc("vm.info", "-json", name));
-    JsonNode hardware = info.at("/VirtualMachines/0/Config/Hardware");
-    assertThat(hardware.isMissingNode()).as("govc vm.info -json %s: %s", name, info).isFalse();
-    return hardware;
+    return SourceGuestVm.hardware(vcsim::govc, name);
   }
 
   static List<String> sourceMacs(JsonNode hardware) {
-    return hardware.findValuesAsText("MacAddress").stream()
-        .map(m -> m.toLowerCase(Locale.ROOT))
-        .sorted()
-        .toList();
+    return SourceGuestVm.macs(hardware);
   }
 
   /** Runs {@code vmimport import} for the VM and reads the VirtualMachine it wrote. */
@@ -453,17 +396,6 @@ class ImportedGuestBootIT {
         "boot " + name,
         result.outcome() + " in " + result.elapsed().toSeconds() + " s: " + result.evidence());
     return result;
-  }
-
-  static long virtualSizeMiB(Path image) throws Exception {
-    Process info =
-        new ProcessBuilder("qemu-img", "info", "--output=json", image.toString())
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(info.waitFor(1, TimeUnit.MINUTES)).isTrue();
-    assertThat(info.exitValue()).as("qemu-img info %s: %s", image, out).isZero();
-    return new ObjectMapper().readTree(out).path("virtual-size").asLong() >> 20;
   }
 
   /** What each step took, in the IT's output and in target/boot-check-timings.txt. */
