@@ -9,17 +9,24 @@
 #      `vmimport validate`, `vmimport inspect` and `vmimport import --output-dir` with progress;
 #   5. checks the converted disk against the known content, prints where the results are and the
 #      commands to try next, and stops vcsim (by its PID, also on failure) unless --keep-running.
-# Usage: provider-vmware/test-peer/demo-vcsim.sh [--keep-running] [OUTPUT_DIR]
+#   With --boot, then: builds a small Debian guest shaped like a VMware VM (boot-check's script,
+#   cached), makes it the disk of VM "db01" on a Paravirtual SCSI controller, imports it (its disk
+#   becomes virtio, so the guest is converted with virt-v2v-in-place), and boots the imported disk
+#   under QEMU on virtio until the guest's console says it is up.
+# Every step says how long it took.
+# Usage: provider-vmware/test-peer/demo-vcsim.sh [--keep-running] [--boot] [OUTPUT_DIR]
 #        (default: ./demo-vcsim-output); resources.yaml is kept in OUTPUT_DIR
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 keep_running=0
+boot=0
 out_arg=""
 for arg in "$@"; do
   case "$arg" in
     --keep-running) keep_running=1 ;;
-    -*) echo "usage: demo-vcsim.sh [--keep-running] [OUTPUT_DIR]" >&2; exit 2 ;;
+    --boot) boot=1 ;;
+    -*) echo "usage: demo-vcsim.sh [--keep-running] [--boot] [OUTPUT_DIR]" >&2; exit 2 ;;
     *) out_arg="$arg" ;;
   esac
 done
@@ -28,6 +35,13 @@ vcsim_dir="${VCSIM_DIR:-$HOME/.cache/vcsim}"
 work="$(mktemp -d)"
 vcsim_pid=""
 t0=$(date +%s)
+step_start=$t0
+# prints how long the step since the last call took
+took() {
+  local now; now=$(date +%s)
+  echo "   ($1: $((now - step_start)) s)"
+  step_start=$now
+}
 cleanup() {
   local status=$?
   if [ -n "$vcsim_pid" ] && kill -0 "$vcsim_pid" 2>/dev/null; then
@@ -59,7 +73,7 @@ if ! build_log="$(cd "$root" && mvn -B -q -DskipTests -DskipITs -Dspotless.check
   echo "demo: building vmimport failed; see the messages above" >&2
   exit 1
 fi
-echo "built in $(($(date +%s) - t0)) s (vcsim and vmimport)"
+took "building vcsim and vmimport"
 
 echo "== making a CA and a certificate for 127.0.0.1"
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -keyout "$work/ca.key" -out "$work/ca.crt" \
@@ -85,6 +99,7 @@ done
 [ -n "$url" ] || { echo "vcsim did not start in 30 s:" >&2; cat "$work/vcsim.out" >&2; exit 1; }
 port="$(echo "$url" | sed -E 's#.*@127\.0\.0\.1:([0-9]+)/sdk#\1#')"
 echo "vcsim pid $vcsim_pid at https://127.0.0.1:$port/sdk"
+took "starting vcsim"
 export GOVC_URL="$url" GOVC_TLS_CA_CERTS="$work/ca.crt"
 
 echo "== shaping VM web01 with govc"
@@ -101,6 +116,7 @@ done
 qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$work/web01.raw" "$work/web01.vmdk"
 "$govc" datastore.upload -ds LocalDS_0 "$work/web01.vmdk" web01/web01.vmdk >/dev/null
 echo "web01's disk: a streamOptimized VMDK of $(du -h "$work/web01.vmdk" | cut -f1) holding 16 MiB of random data in 256 MiB"
+took "shaping web01"
 
 mkdir -p "$out"
 cat > "$out/resources.yaml" <<YAML
@@ -152,8 +168,10 @@ echo "== vmimport validate"
 "$root/vmimport" validate -f "$out/resources.yaml"
 echo "== vmimport inspect -o yaml"
 "$root/vmimport" inspect -f "$out/resources.yaml" -o yaml
+took "validate and inspect"
 echo "== vmimport import --output-dir $out"
 "$root/vmimport" import -f "$out/resources.yaml" --output-dir "$out"
+took "import"
 
 echo "== checking the converted disk against web01's content"
 disk="$(ls "$out"/default/web01/disk-0.* | head -1)"
@@ -173,4 +191,67 @@ if [ "$keep_running" != 1 ]; then
   echo "  (these three need vcsim: run ./demo.sh --keep-running to leave it running)"
 fi
 echo "    ./vmimport serve $out      # serves the disk to a Harvester cluster; then $out/default/web01/README.md"
+
+if [ "$boot" = 1 ]; then
+  echo
+  echo "== --boot: a real guest, imported and booted"
+  guest_dir="${GUEST_DIR:-$HOME/.cache/vmimport/demo-guest}"
+  guest_script="$root/boot-check/test-peer/guest/build-guest.sh"
+  if [ -s "$guest_dir/vmware-guest.vmdk" ] && [ "$guest_dir/vmware-guest.vmdk" -nt "$guest_script" ]; then
+    echo "reusing the guest built earlier in $guest_dir"
+  else
+    echo "building a Debian 12 guest shaped like a VMware VM (no virtio driver in its initramfs,"
+    echo "root named /dev/sda1) into $guest_dir: about 5 minutes, as root"
+    [ "$(id -u)" = 0 ] || { echo "demo --boot: building the guest needs root (mmdebstrap)" >&2; exit 1; }
+    mkdir -p "$out"
+    if ! FIRMWARE=bios bash "$guest_script" "$guest_dir" > "$out/guest-build.log" 2>&1; then
+      tail -20 "$out/guest-build.log" >&2
+      echo "demo --boot: building the guest failed; the whole log: $out/guest-build.log" >&2
+      exit 1
+    fi
+  fi
+  took "guest"
+  guest_mib=$(( $(qemu-img info --output=json "$guest_dir/vmware-guest.vmdk" \
+    | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p' | head -1) / 1048576 ))
+  "$govc" vm.create -folder /DC0/vm/Migrate -pool /DC0/host/DC0_C0/Resources -ds LocalDS_0 \
+    -c 2 -m 1024 -g debian10_64Guest -firmware bios -net PG-Prod -net.adapter vmxnet3 \
+    -net.address 00:50:56:aa:bb:11 -disk "${guest_mib}MB" -disk.controller pvscsi -on=false db01
+  "$govc" datastore.upload -ds LocalDS_0 "$guest_dir/vmware-guest.vmdk" db01/db01.vmdk >/dev/null
+  echo "VM db01: the guest's disk on a Paravirtual SCSI controller, as on VMware"
+  sed -e '/^kind: VirtualMachineImport/,$d' "$out/resources.yaml" > "$out/resources-db01.yaml"
+  cat >> "$out/resources-db01.yaml" <<YAML
+kind: VirtualMachineImport
+metadata:
+  name: db01
+  namespace: default
+spec:
+  virtualMachineName: db01
+  folder: Migrate
+  networkMapping:
+  - sourceNetwork: PG-Prod
+    destinationNetwork: default/vlan100
+  sourceCluster:
+    apiVersion: migration.harvesterhci.io/v1beta1
+    kind: VmwareSource
+    name: vcsim
+    namespace: default
+YAML
+  took "shaping db01"
+  echo "== vmimport import db01: its disk becomes virtio, so the guest is converted (a few minutes)"
+  "$root/vmimport" import -f "$out/resources-db01.yaml" --output-dir "$out"
+  took "import with guest conversion"
+  db01_disk="$(ls "$out"/default/db01/disk-0.* | head -1)"
+  echo "== booting $db01_disk on virtio-blk, as KubeVirt runs bus virtio (QEMU, TCG)"
+  serial="$out/default/db01/serial.log"
+  if FIRMWARE=bios SMP=2 bash "$root/boot-check/test-peer/guest/boot-check.sh" \
+      "$db01_disk" virtio-blk 600 "$serial" > "$out/default/db01/boot.out" 2>&1; then
+    echo "the guest's console says:"
+    grep -a -m1 'VMIMPORT-BOOT-OK' "$serial" | sed 's/^/    /'
+    took "boot"
+  else
+    cat "$out/default/db01/boot.out" >&2
+    echo "demo --boot: the imported guest did not boot; its console: $serial" >&2
+    exit 1
+  fi
+fi
 echo "demo done in $(($(date +%s) - t0)) s"
