@@ -6,7 +6,7 @@
 # Usage: ./demo.sh [--keep-running] [--boot] [OUTPUT_DIR]        (default: ./demo-output)
 #   --keep-running  leave vcsim running, so that the commands the demo prints at its end work
 #   --boot          then import a real Debian guest shaped like a VMware VM, converted to boot on
-#                   virtio, and boot it under QEMU (about 12 more minutes the first time, as root)
+#                   virtio, and boot it under QEMU (about 6 more minutes the first time, as root)
 # Without a VM platform at all: examples/demo-directory.sh
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
