@@ -10,9 +10,9 @@
 #   5. checks the converted disk against the known content, prints where the results are and the
 #      commands to try next, and stops vcsim (by its PID, also on failure) unless --keep-running.
 #   With --boot, then: builds a small Debian guest shaped like a VMware VM (boot-check's script,
-#   cached), makes it the disk of VM "db01" on a Paravirtual SCSI controller, imports it (its disk
-#   becomes virtio, so the guest is converted with virt-v2v-in-place), and boots the imported disk
-#   under QEMU on virtio until the guest's console says it is up.
+#   cached), makes it the disk of VM "db01" on an NVMe controller, imports it (NVMe becomes bus
+#   virtio, so the guest is converted with virt-v2v-in-place), and boots the imported disk under
+#   QEMU on the bus the imported VM names, until the guest's console says it is up.
 # Every step says how long it took.
 # Usage: provider-vmware/test-peer/demo-vcsim.sh [--keep-running] [--boot] [OUTPUT_DIR]
 #        (default: ./demo-vcsim-output); resources.yaml is kept in OUTPUT_DIR
@@ -215,9 +215,10 @@ if [ "$boot" = 1 ]; then
     | sed -n 's/.*"virtual-size": \([0-9]*\).*/\1/p' | head -1) / 1048576 ))
   "$govc" vm.create -folder /DC0/vm/Migrate -pool /DC0/host/DC0_C0/Resources -ds LocalDS_0 \
     -c 2 -m 1024 -g debian10_64Guest -firmware bios -net PG-Prod -net.adapter vmxnet3 \
-    -net.address 00:50:56:aa:bb:11 -disk "${guest_mib}MB" -disk.controller pvscsi -on=false db01
+    -net.address 00:50:56:aa:bb:11 -disk "${guest_mib}MB" -disk.controller nvme -on=false db01
   "$govc" datastore.upload -ds LocalDS_0 "$guest_dir/vmware-guest.vmdk" db01/db01.vmdk >/dev/null
-  echo "VM db01: the guest's disk on a Paravirtual SCSI controller, as on VMware"
+  echo "VM db01: the guest's disk on an NVMe controller (its initramfs has no driver for the virtio"
+  echo "disk KubeVirt will give it)"
   sed -e '/^kind: VirtualMachineImport/,$d' "$out/resources.yaml" > "$out/resources-db01.yaml"
   cat >> "$out/resources-db01.yaml" <<YAML
 kind: VirtualMachineImport
@@ -241,10 +242,18 @@ YAML
   "$root/vmimport" import -f "$out/resources-db01.yaml" --output-dir "$out"
   took "import with guest conversion"
   db01_disk="$(ls "$out"/default/db01/disk-0.* | head -1)"
-  echo "== booting $db01_disk on virtio-blk, as KubeVirt runs bus virtio (QEMU, TCG)"
+  # the bus the imported VirtualMachine gives the disk, as KubeVirt would run it
+  vm_bus="$(sed -n 's/^ *bus: *//p' "$out/default/db01/manifests.yaml" | head -1)"
+  case "$vm_bus" in
+    virtio) qemu_bus=virtio-blk ;;
+    scsi) qemu_bus=virtio-scsi ;;
+    sata) qemu_bus=sata ;;
+    *) echo "demo --boot: the imported VM's disk has bus '$vm_bus', which this demo cannot boot" >&2; exit 1 ;;
+  esac
+  echo "== booting $db01_disk on bus $vm_bus ($qemu_bus), as KubeVirt runs it (QEMU, TCG)"
   serial="$out/default/db01/serial.log"
   if FIRMWARE=bios SMP=2 bash "$root/boot-check/test-peer/guest/boot-check.sh" \
-      "$db01_disk" virtio-blk 600 "$serial" > "$out/default/db01/boot.out" 2>&1; then
+      "$db01_disk" "$qemu_bus" 600 "$serial" > "$out/default/db01/boot.out" 2>&1; then
     echo "the guest's console says:"
     grep -a -m1 'VMIMPORT-BOOT-OK' "$serial" | sed 's/^/    /'
     took "boot"
