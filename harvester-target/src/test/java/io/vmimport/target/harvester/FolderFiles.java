@@ -1,5 +1,7 @@
 package io.vmimport.target.harvester;
 
+import io.vmimport.api.ErrorCode;
+import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
@@ -83,7 +85,8 @@ final class FolderFiles implements FolderTarget {
 
   @Override
   public TargetStatus vmStatus(TargetVm vm) {
-    throw new UnsupportedOperationException("files do not run VMs; no test asks");
+    // as the directory target it stands in for: a folder runs no VM (startsVms is false)
+    throw new VmImportException(ErrorCode.NOT_SUPPORTED, "a folder does not run VMs");
   }
 
   @Override
