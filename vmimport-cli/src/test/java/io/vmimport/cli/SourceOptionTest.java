@@ -77,7 +77,6 @@ class SourceOptionTest {
 
   @Test
   void anAnnotationThatIsNoOptionNamesItself() throws Exception {
-    assumeTrue(Files.isRegularFile(COT), COT + " (the team's shared folder) is not there");
     Path resources = dir.resolve("bad.yaml");
     Files.writeString(
         resources,
