@@ -2,7 +2,14 @@ package io.vmimport.operator;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.vmimport.api.VmImportException;
 import io.vmimport.api.guest.GuestConversionPolicy;
+import io.vmimport.operator.internal.WorkerJobSpec;
+import io.vmimport.operator.internal.WorkerProtocol;
 import io.vmimport.resources.NamespacePolicy;
 import io.vmimport.target.harvester.ImageServerConfig;
 import java.net.InetSocketAddress;
@@ -10,6 +17,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -42,6 +50,8 @@ import java.util.stream.Collectors;
  * @param leaderElection the Lease namespace, when leader election is on
  * @param guestConversion when imports convert their guest to boot on virtio; an import's annotation
  *     {@code vmimport.io/guest-conversion} overrides it
+ * @param diskWorkers {@code diskWork: jobs}: how the Job that exports, converts and serves the
+ *     disks of each import runs; empty for {@code inProcess}, where this process does it
  */
 public record OperatorConfig(
     Set<String> namespaces,
@@ -60,7 +70,8 @@ public record OperatorConfig(
     Duration statusInterval,
     Duration waitInterval,
     Optional<String> leaderElection,
-    GuestConversionPolicy guestConversion) {
+    GuestConversionPolicy guestConversion,
+    Optional<WorkerJobSpec.Settings> diskWorkers) {
   public static final String LEASE_NAME = "vmimport-operator";
 
   /** Every variable {@link #fromEnvironment} reads (the Helm chart sets them). */
@@ -85,7 +96,25 @@ public record OperatorConfig(
           "VMIMPORT_STATUS_INTERVAL_MILLIS",
           "VMIMPORT_LEADER_ELECTION",
           "VMIMPORT_LEASE_NAMESPACE",
-          "VMIMPORT_GUEST_CONVERSION");
+          "VMIMPORT_GUEST_CONVERSION",
+          "VMIMPORT_DISK_WORK",
+          "VMIMPORT_WORKER_NAMESPACE",
+          "VMIMPORT_WORKER_IMAGE",
+          "VMIMPORT_WORKER_COMMAND",
+          "VMIMPORT_WORKER_SERVICE_ACCOUNT",
+          "VMIMPORT_WORKER_RETRIES",
+          "VMIMPORT_WORKER_SCRATCH_STORAGE_CLASS",
+          "VMIMPORT_WORKER_PLACEMENT",
+          "VMIMPORT_WORKER_RESOURCES");
+
+  /** The worker's command in the operator's image (the Dockerfile's paths). */
+  public static final List<String> WORKER_COMMAND =
+      List.of(
+          "java",
+          "-XX:MaxRAMPercentage=50",
+          "-cp",
+          "/opt/vmimport/vmimport-operator.jar:/opt/vmimport/plugins/*",
+          DiskWorkerMain.class.getName());
 
   public OperatorConfig {
     namespaces = Set.copyOf(requireNonNull(namespaces, "namespaces is null"));
@@ -98,6 +127,7 @@ public record OperatorConfig(
     requireNonNull(waitInterval, "waitInterval is null");
     requireNonNull(leaderElection, "leaderElection is null");
     requireNonNull(guestConversion, "guestConversion is null");
+    requireNonNull(diskWorkers, "diskWorkers is null");
     if (maxConcurrentImports < 1) {
       throw new IllegalArgumentException(
           "VMIMPORT_MAX_CONCURRENT_IMPORTS must be at least 1: " + maxConcurrentImports);
@@ -151,7 +181,8 @@ public record OperatorConfig(
         Duration.ofSeconds(2),
         Duration.ofSeconds(5),
         Optional.empty(),
-        GuestConversionPolicy.AUTO);
+        GuestConversionPolicy.AUTO,
+        Optional.empty());
   }
 
   /**
@@ -185,6 +216,10 @@ public record OperatorConfig(
                                 "VMIMPORT_LEADER_ELECTION is on but neither"
                                     + " VMIMPORT_LEASE_NAMESPACE nor POD_NAMESPACE is set")))
             : Optional.empty();
+    GuestConversionPolicy conversion =
+        get.apply("VMIMPORT_GUEST_CONVERSION")
+            .map(v -> guestConversion(v))
+            .orElse(d.guestConversion());
     return new OperatorConfig(
         namespaces,
         scratch,
@@ -209,9 +244,83 @@ public record OperatorConfig(
             integer(get, "VMIMPORT_STATUS_INTERVAL_MILLIS", (int) d.statusInterval().toMillis())),
         d.waitInterval(),
         leaseNamespace,
-        get.apply("VMIMPORT_GUEST_CONVERSION")
-            .map(v -> guestConversion(v))
-            .orElse(d.guestConversion()));
+        conversion,
+        diskWorkers(
+            get, conversion, integer(get, "VMIMPORT_MAX_PARALLEL_DISKS", d.maxParallelDisks())));
+  }
+
+  /** {@code VMIMPORT_DISK_WORK}: {@code inProcess} (default), or {@code jobs} and its settings. */
+  private static Optional<WorkerJobSpec.Settings> diskWorkers(
+      Function<String, Optional<String>> get,
+      GuestConversionPolicy conversion,
+      int maxParallelDisks) {
+    String mode = get.apply("VMIMPORT_DISK_WORK").orElse("inProcess");
+    if (mode.equals("inProcess")) {
+      return Optional.empty();
+    }
+    if (!mode.equals("jobs")) {
+      throw new IllegalArgumentException(
+          "VMIMPORT_DISK_WORK must be inProcess or jobs, not '" + mode + "'");
+    }
+    String namespace =
+        get.apply("VMIMPORT_WORKER_NAMESPACE")
+            .or(() -> get.apply("POD_NAMESPACE"))
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "VMIMPORT_DISK_WORK is jobs but neither VMIMPORT_WORKER_NAMESPACE nor"
+                            + " POD_NAMESPACE says where the Jobs go"));
+    String image =
+        get.apply("VMIMPORT_WORKER_IMAGE")
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "VMIMPORT_DISK_WORK is jobs but VMIMPORT_WORKER_IMAGE (the operator's"
+                            + " image) is not set"));
+    List<String> command =
+        get.apply("VMIMPORT_WORKER_COMMAND")
+            .map(v -> json(v, "VMIMPORT_WORKER_COMMAND", new TypeReference<List<String>>() {}))
+            .orElse(WORKER_COMMAND);
+    WorkerJobSpec.Placement placement;
+    try {
+      placement =
+          get.apply("VMIMPORT_WORKER_PLACEMENT")
+              .map(v -> WorkerJobSpec.Placement.parse(v, "VMIMPORT_WORKER_PLACEMENT"))
+              .orElse(WorkerJobSpec.Placement.ANYWHERE);
+    } catch (VmImportException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    ResourceRequirements resources =
+        get.apply("VMIMPORT_WORKER_RESOURCES")
+            .map(
+                v ->
+                    json(
+                        v,
+                        "VMIMPORT_WORKER_RESOURCES",
+                        new TypeReference<ResourceRequirements>() {}))
+            .orElseGet(ResourceRequirements::new);
+    return Optional.of(
+        new WorkerJobSpec.Settings(
+            namespace,
+            image,
+            command,
+            get.apply("VMIMPORT_WORKER_SERVICE_ACCOUNT").orElse("vmimport-worker"),
+            integer(get, "VMIMPORT_WORKER_RETRIES", 3),
+            get.apply("VMIMPORT_WORKER_SCRATCH_STORAGE_CLASS"),
+            placement,
+            resources,
+            conversion,
+            maxParallelDisks,
+            WorkerProtocol.PORT,
+            Duration.ofSeconds(120)));
+  }
+
+  private static <T> T json(String value, String key, TypeReference<T> type) {
+    try {
+      return new ObjectMapper().readValue(value, type);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(key + " is not valid: " + e.getOriginalMessage(), e);
+    }
   }
 
   private static GuestConversionPolicy guestConversion(String value) {

@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.vmimport.core.CheckpointStore;
 import io.vmimport.core.Converters;
 import io.vmimport.core.EngineConfig;
+import io.vmimport.core.GuestConverters;
 import io.vmimport.core.ImportEngine;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
@@ -19,6 +20,7 @@ import io.vmimport.operator.internal.AnnotationCheckpointStore;
 import io.vmimport.operator.internal.Events;
 import io.vmimport.operator.internal.HealthServer;
 import io.vmimport.operator.internal.ImportReconciler;
+import io.vmimport.operator.internal.JobDiskWorkers;
 import io.vmimport.operator.internal.OpenstackSourceReconciler;
 import io.vmimport.operator.internal.OperatorMetrics;
 import io.vmimport.operator.internal.OvaSourceReconciler;
@@ -28,6 +30,7 @@ import io.vmimport.operator.internal.SourceKind;
 import io.vmimport.operator.internal.SourceKinds;
 import io.vmimport.operator.internal.SourceResolver;
 import io.vmimport.operator.internal.VmwareSourceReconciler;
+import io.vmimport.operator.internal.WorkerJobSpec;
 import io.vmimport.target.harvester.HarvesterTarget;
 import io.vmimport.target.harvester.ImageServer;
 import io.vmimport.target.harvester.ImageServerConfig;
@@ -103,13 +106,17 @@ public final class VmImportOperator implements AutoCloseable {
         new ImportEngine(
             providers,
             Converters.load(),
+            GuestConverters.load(),
             checkpoints,
             EngineConfig.builder(config.scratchDir())
                 .maxParallelDisks(config.maxParallelDisks())
                 .maxExportsPerSourceHost(config.maxExportsPerSourceHost())
                 .guestConversion(config.guestConversion())
                 .build(),
-            TimeSource.SYSTEM);
+            TimeSource.SYSTEM,
+            config
+                .diskWorkers()
+                .map(settings -> new JobDiskWorkers(client, new WorkerJobSpec(settings), kinds)));
     this.imageServer =
         ImageServer.start(
             new ImageServerConfig(

@@ -89,6 +89,25 @@ final class HelmChart {
     return one(Deployment.class).getSpec().getTemplate();
   }
 
+  /** The value of the operator container's variable {@code name}; empty when it has none. */
+  Optional<String> operatorEnv(String name) {
+    return operatorPod().getSpec().getContainers().get(0).getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .map(e -> e.getValue())
+        .findFirst();
+  }
+
+  /** The ServiceAccount worker Jobs run as ({@code diskWork: jobs}). */
+  String workerServiceAccount() {
+    return operatorEnv("VMIMPORT_WORKER_SERVICE_ACCOUNT")
+        .orElseThrow(() -> new AssertionError("the chart names no worker ServiceAccount"));
+  }
+
+  /** The rules granted to the worker Jobs' ServiceAccount. */
+  List<Grant> workersGrants() {
+    return grantsOf(workerServiceAccount());
+  }
+
   /** The rules granted to the service account the operator's pod runs as. */
   List<Grant> operatorsGrants() {
     return grantsOf(operatorPod().getSpec().getServiceAccountName());

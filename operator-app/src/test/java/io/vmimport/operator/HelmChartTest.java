@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.vmimport.operator.internal.WorkerJobSpec;
 import io.vmimport.target.harvester.ImageServerConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -113,6 +114,65 @@ class HelmChartTest {
     assertThat(service.getSpec().getSelector())
         .isEqualTo(chart.operatorPod().getMetadata().getLabels());
     assertProbesOnAPortOfTheirOwn(chart, config, 9092);
+  }
+
+  @Test
+  void diskWorkInProcessIsTheDefaultAndRendersNoWorker() {
+    HelmChart chart = HelmChart.render(NAMESPACE, Map.of());
+    OperatorConfig config = OperatorConfig.fromEnvironment(environment(container(chart)));
+    assertThat(config.diskWorkers()).isEmpty();
+    assertThat(chart.all(ServiceAccount.class))
+        .extracting(a -> a.getMetadata().getName())
+        .noneMatch(name -> name.endsWith("-worker"));
+    assertThat(chart.operatorsGrants())
+        .as("the operator may not make Jobs when it runs no workers")
+        .noneMatch(g -> g.rule().getResources().contains("jobs"));
+  }
+
+  @Test
+  void diskWorkJobsGivesTheWorkersAnAccountWithoutRightsAndTheOperatorJobsInItsNamespace() {
+    HelmChart chart =
+        HelmChart.render(
+            NAMESPACE,
+            Map.of(
+                "diskWork", "jobs",
+                "worker.retries", 5,
+                "worker.scratchStorageClass", "longhorn-local",
+                "worker.nodeSelector.vmimport\\.io/workers", "true",
+                "worker.tolerations[0].key", "dedicated",
+                "worker.tolerations[0].operator", "Exists",
+                "image.tag", "1.2.3"));
+    OperatorConfig config = OperatorConfig.fromEnvironment(environment(container(chart)));
+    WorkerJobSpec.Settings workers = config.diskWorkers().orElseThrow();
+    assertThat(workers.namespace()).isEqualTo(NAMESPACE);
+    assertThat(workers.image())
+        .as("the workers run the operator's own image")
+        .isEqualTo(container(chart).getImage())
+        .endsWith(":1.2.3");
+    assertThat(workers.command()).isEqualTo(OperatorConfig.WORKER_COMMAND);
+    assertThat(workers.retries()).isEqualTo(5);
+    assertThat(workers.scratchStorageClass()).contains("longhorn-local");
+    assertThat(workers.placement().nodeSelector()).containsEntry("vmimport.io/workers", "true");
+    assertThat(workers.placement().tolerations())
+        .singleElement()
+        .satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
+    assertThat(workers.resources().getLimits()).containsKey("memory");
+
+    ServiceAccount worker =
+        chart.all(ServiceAccount.class).stream()
+            .filter(a -> a.getMetadata().getName().equals(workers.serviceAccount()))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no ServiceAccount " + workers.serviceAccount()));
+    assertThat(worker.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(worker.getAutomountServiceAccountToken()).isFalse();
+    assertThat(chart.workersGrants()).as("what the workers may do in the cluster").isEmpty();
+    List<HelmChart.Grant> jobs =
+        chart.operatorsGrants().stream()
+            .filter(g -> g.rule().getResources().contains("jobs"))
+            .toList();
+    assertThat(jobs)
+        .singleElement()
+        .satisfies(g -> assertThat(g.namespace()).as("where").contains(NAMESPACE));
   }
 
   @Test

@@ -208,7 +208,7 @@ class OperatorVmwareIT {
       throws Exception {
     operator.close();
     operator = null;
-    List<Path> raws = bigVmDisks();
+    List<Path> raws = bigVmDisks(dir);
     List<Path> vmdks = vcsim.addVm("big01", raws.toArray(Path[]::new));
     applySecret(vcsim.sourceWithCa());
     try (ThrottlingProxy proxy = slowSource()) {
@@ -259,7 +259,7 @@ class OperatorVmwareIT {
     operator.close();
     cluster.exportsPerSourceHost = 1;
     operator = cluster.startOperator(Optional.empty());
-    List<Path> raws = bigVmDisks();
+    List<Path> raws = bigVmDisks(dir);
     vcsim.addVm("big01", raws.toArray(Path[]::new));
     vcsim.addVm("big02", raws.toArray(Path[]::new));
     for (String vm : List.of("big01", "big02")) {
@@ -295,7 +295,7 @@ class OperatorVmwareIT {
   }
 
   /** Bytes of a disk are moving. */
-  private static boolean exporting(VirtualMachineImport vmi) {
+  static boolean exporting(VirtualMachineImport vmi) {
     return vmi.getStatus() != null
         && vmi.getStatus().diskImportStatus != null
         && vmi.getStatus().diskImportStatus.stream()
@@ -308,7 +308,7 @@ class OperatorVmwareIT {
 
   @Test
   void deletingAnImportMidExportCancelsItAndLeavesNothingBehind() throws Exception {
-    List<Path> raws = bigVmDisks();
+    List<Path> raws = bigVmDisks(dir);
     List<Path> vmdks = vcsim.addVm("big01", raws.toArray(Path[]::new));
     applySecret(vcsim.sourceWithCa());
     List<String> nfcUrls = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -788,7 +788,7 @@ class OperatorVmwareIT {
   private static final long SLOW_SOURCE = 1 << 20;
 
   /** big01's disks: 1 MiB, then 24 MiB with 12 MiB of random data (12 s through the proxy). */
-  private List<Path> bigVmDisks() throws Exception {
+  static List<Path> bigVmDisks(Path dir) throws Exception {
     Path small = dir.resolve("big01-disk0.raw");
     Path large = dir.resolve("big01-disk1.raw");
     writeRandom(small, 1 << 20, 256 << 10, 11);
@@ -797,7 +797,7 @@ class OperatorVmwareIT {
   }
 
   /** A disk of {@code size} bytes whose first {@code random} bytes are random, the rest zeros. */
-  private static void writeRandom(Path file, long size, int random, long seed) throws Exception {
+  static void writeRandom(Path file, long size, int random, long seed) throws Exception {
     byte[] data = new byte[random];
     new java.util.Random(seed).nextBytes(data);
     try (var channel =
@@ -811,14 +811,14 @@ class OperatorVmwareIT {
     }
   }
 
-  private static VirtualMachineImport big01(String name) {
+  static VirtualMachineImport big01(String name) {
     VirtualMachineImport vmi = TestCluster.importOf(name, "VmwareSource", "vcsim", "big01", null);
     vmi.getSpec().folder = "Migrate";
     return vmi;
   }
 
   /** Disk 0 exported, disk 1 in the middle of its export, with bytes already transferred. */
-  private static boolean firstDiskDoneSecondExporting(VirtualMachineImport vmi) {
+  static boolean firstDiskDoneSecondExporting(VirtualMachineImport vmi) {
     if (vmi.getStatus() == null || vmi.getStatus().diskImportStatus == null) {
       return false;
     }

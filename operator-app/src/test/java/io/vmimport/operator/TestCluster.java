@@ -22,6 +22,7 @@ import io.vmimport.operator.crd.NetworkMapping;
 import io.vmimport.operator.crd.SourceStatus;
 import io.vmimport.operator.crd.VirtualMachineImport;
 import io.vmimport.operator.crd.VirtualMachineImportSpec;
+import io.vmimport.operator.internal.WorkerJobSpec;
 import io.vmimport.target.harvester.Crds;
 import io.vmimport.target.harvester.ImageServerConfig;
 import java.io.IOException;
@@ -79,6 +80,11 @@ final class TestCluster implements AutoCloseable {
    */
   private static final HelmChart OPERATOR_CHART =
       HelmChart.render(NS, Map.of("pluginSourceResources[0]", "directorysources"));
+
+  /** The chart with {@code diskWork: jobs}, in this test's namespace. */
+  static final HelmChart JOBS_CHART =
+      HelmChart.render(
+          NS, Map.of("pluginSourceResources[0]", "directorysources", "diskWork", "jobs"));
 
   /** The chart watching this test's namespace alone: Roles there, a ClusterRole for the rest. */
   private static final HelmChart WATCHING_CHART =
@@ -161,6 +167,12 @@ final class TestCluster implements AutoCloseable {
   /** Imports the next operators started in-process export from one source host at once. */
   int exportsPerSourceHost = 10;
 
+  /**
+   * {@code diskWork: jobs} for the operators started next: how their worker Jobs run (a {@link
+   * TestKubelet} runs them). Empty: {@code inProcess}.
+   */
+  Optional<WorkerJobSpec.Settings> diskWorkers = Optional.empty();
+
   VmImportOperator startOperator(Optional<String> leaseNamespace) {
     return startOperator(leaseNamespace, 2);
   }
@@ -206,7 +218,12 @@ final class TestCluster implements AutoCloseable {
     // a client of its own, so that what the operator calls can be told from what the test does
     ApiCall.Recorder calls = new ApiCall.Recorder();
     synchronized (operatorCalls) {
-      operatorCalls.add(Map.entry(calls, namespaces.isEmpty() ? OPERATOR_CHART : WATCHING_CHART));
+      operatorCalls.add(
+          Map.entry(
+              calls,
+              !namespaces.isEmpty()
+                  ? WATCHING_CHART
+                  : diskWorkers.isPresent() ? JOBS_CHART : OPERATOR_CHART));
     }
     KubernetesClient operatorClient =
         new KubernetesClientBuilder()
@@ -234,7 +251,8 @@ final class TestCluster implements AutoCloseable {
             Duration.ofMillis(500),
             leaseNamespace,
             // the operator ITs' disks hold no guest; boot-check's ITs convert real ones
-            io.vmimport.api.guest.GuestConversionPolicy.NEVER),
+            io.vmimport.api.guest.GuestConversionPolicy.NEVER,
+            diskWorkers),
         operatorClient);
   }
 

@@ -77,6 +77,22 @@ public final class ImportEngine implements AutoCloseable {
       CheckpointStore checkpoints,
       EngineConfig config,
       TimeSource time) {
+    this(providers, converter, guestConverter, checkpoints, config, time, Optional.empty());
+  }
+
+  /**
+   * @param diskWorkers runs the disk work of every import (export, guest conversion, serving) in
+   *     workers outside this process; empty: in this process. With workers, the target must be a
+   *     {@link io.vmimport.api.target.RemoteImageTarget}
+   */
+  public ImportEngine(
+      ProviderRegistry providers,
+      DiskConverter converter,
+      Optional<GuestConverter> guestConverter,
+      CheckpointStore checkpoints,
+      EngineConfig config,
+      TimeSource time,
+      Optional<DiskWorkers> diskWorkers) {
     requireNonNull(config, "config is null");
     this.services =
         new EngineServices(
@@ -92,7 +108,8 @@ public final class ImportEngine implements AutoCloseable {
             new ScratchFiles(config.scratchDir()),
             new RunningImports(),
             new SourceHostSlots(config.maxExportsPerSourceHost()),
-            requireNonNull(guestConverter, "guestConverter is null"));
+            requireNonNull(guestConverter, "guestConverter is null"),
+            requireNonNull(diskWorkers, "diskWorkers is null"));
   }
 
   /**
@@ -217,6 +234,7 @@ public final class ImportEngine implements AutoCloseable {
           ref,
           leftovers);
     }
+    services.diskWorkers().ifPresent(workers -> workers.discard(ref));
     target.discard(ref);
     journal.discard();
     try {

@@ -26,9 +26,9 @@ import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.DiskFormat;
 import io.vmimport.api.model.ImportRef;
 import io.vmimport.api.source.ValidationIssue;
-import io.vmimport.api.target.ImportTarget;
 import io.vmimport.api.target.NetworkAttachment;
 import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.RemoteImageTarget;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetNic;
 import io.vmimport.api.target.TargetStatus;
@@ -40,6 +40,7 @@ import io.vmimport.target.harvester.internal.KubeCalls;
 import io.vmimport.target.harvester.internal.VirtualMachineRenderer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +48,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * VM runs therefore exports the disks again; that costs time, but scratch is never held by an
  * import that no longer needs its files.
  */
-public final class HarvesterTarget implements ImportTarget {
+public final class HarvesterTarget implements RemoteImageTarget {
   private static final Logger log = LoggerFactory.getLogger(HarvesterTarget.class);
 
   /** How many names held by foreign objects an image passes over before giving up. */
@@ -185,6 +188,44 @@ public final class HarvesterTarget implements ImportTarget {
 
   @Override
   public PublishedImage publish(TargetVm vm, TargetDisk disk, Path file) {
+    return publish(
+        vm,
+        disk,
+        image -> usable(image, file),
+        () -> {
+          if (!Files.isRegularFile(file)) {
+            throw new VmImportException(
+                ErrorCode.INTERNAL, "the converted disk " + file + " to publish is missing");
+          }
+          return imageServer.register(file).toString();
+        });
+  }
+
+  /**
+   * A disk a worker serves: an existing image of it is kept while it is ready, or imports from the
+   * same URL (the worker serves a disk under the same URL after a restart of its process; a worker
+   * on another pod has another URL, and an image downloading from the old one is replaced).
+   */
+  @Override
+  public PublishedImage publish(TargetVm vm, TargetDisk disk, URI url) {
+    requireNonNull(url, "url is null");
+    return publish(
+        vm,
+        disk,
+        image -> {
+          TargetStatus.State state = imageState(image).state();
+          return state == TargetStatus.State.READY
+              || (state == TargetStatus.State.PENDING
+                  && urlOf(image).equals(Optional.of(url.toString())));
+        },
+        url::toString);
+  }
+
+  private PublishedImage publish(
+      TargetVm vm,
+      TargetDisk disk,
+      Predicate<GenericKubernetesResource> usable,
+      Supplier<String> servedAt) {
     ImportRef ref = vm.importRef();
     String namespace = ref.namespace();
     Map<String, String> selector = new LinkedHashMap<>(ImportOwnership.selector(ref));
@@ -208,7 +249,7 @@ public final class HarvesterTarget implements ImportTarget {
       int attempt = attemptOf(image);
       lastAttempt = Math.max(lastAttempt, attempt);
       boolean deleting = image.getMetadata().getDeletionTimestamp() != null;
-      if (!deleting && usable(image, file)) {
+      if (!deleting && usable.test(image)) {
         if (current.isEmpty() || attempt > attemptOf(current.get())) {
           current = Optional.of(image);
         }
@@ -236,11 +277,7 @@ public final class HarvesterTarget implements ImportTarget {
                                         new VmImportException(
                                             ErrorCode.NOT_FOUND,
                                             "storage class '" + name + "' not found")))));
-    if (!Files.isRegularFile(file)) {
-      throw new VmImportException(
-          ErrorCode.INTERNAL, "the converted disk " + file + " to publish is missing");
-    }
-    String url = imageServer.register(file).toString();
+    String url = servedAt.get();
     try {
       return createImage(vm, disk, lastAttempt + 1, url, storage);
     } catch (RuntimeException e) {

@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,6 +157,11 @@ public final class ImageServer implements AutoCloseable {
     return new ImageServer(requireNonNull(config, "config is null"));
   }
 
+  /** The URI that download URLs begin with. */
+  public URI baseUri() {
+    return baseUri;
+  }
+
   /** The port actually bound. */
   public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
@@ -167,20 +174,57 @@ public final class ImageServer implements AutoCloseable {
 
   /** Serves {@code file} under a new token until {@link #withdraw}; returns its download URL. */
   public URL register(Path file) {
+    byte[] random = new byte[32];
+    RANDOM.nextBytes(random);
+    return registerAs(Base64.getUrlEncoder().withoutPadding().encodeToString(random), file);
+  }
+
+  /**
+   * Serves {@code file} under {@code token} (43 characters of base64url, 256 bits: as unguessable
+   * as the ones {@link #register} makes) until {@link #withdraw}; returns its download URL. For a
+   * process that must hand out the same URL after it restarts, deriving the token from a secret it
+   * keeps; a token already serving another file is refused.
+   */
+  public URL registerAs(String token, Path file) {
+    requireNonNull(token, "token is null");
     requireNonNull(file, "file is null");
+    if (!TOKEN.matcher(token).matches()) {
+      throw new IllegalArgumentException("a token is 43 characters of base64url");
+    }
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException(file + " is not a regular file");
     }
-    byte[] random = new byte[32];
-    RANDOM.nextBytes(random);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    files.put(token, file);
+    Path before = files.putIfAbsent(token, file);
+    if (before != null && !before.equals(file)) {
+      throw new IllegalArgumentException("the token already serves " + before.getFileName());
+    }
     String fileName = URLEncoder.encode(file.getFileName().toString(), StandardCharsets.UTF_8);
     String base = baseUri.toString().endsWith("/") ? baseUri.toString() : baseUri + "/";
     try {
       return URI.create(base + token + "/" + fileName).toURL();
     } catch (java.net.MalformedURLException e) {
       throw new IllegalStateException("bad advertised base URI " + baseUri, e);
+    }
+  }
+
+  /**
+   * A token for {@link #registerAs}, the same for the same {@code secret} and {@code name}, and
+   * unguessable without the secret (HMAC-SHA256).
+   */
+  public static String derivedToken(byte[] secret, String name) {
+    requireNonNull(secret, "secret is null");
+    requireNonNull(name, "name is null");
+    if (secret.length < 16) {
+      throw new IllegalArgumentException("the secret of derived tokens has at least 16 bytes");
+    }
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(mac.doFinal(name.getBytes(StandardCharsets.UTF_8)));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
   }
 

@@ -26,11 +26,21 @@ public final class SourceResolver {
   private static final Logger log = LoggerFactory.getLogger(SourceResolver.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final KubernetesClient client;
+  /** Reads a Secret; null when it does not exist. */
+  public interface Secrets {
+    Secret read(String namespace, String name);
+  }
+
+  private final Secrets secrets;
   private final NamespacePolicy policy;
 
   public SourceResolver(KubernetesClient client, NamespacePolicy policy) {
-    this.client = requireNonNull(client, "client is null");
+    this((namespace, name) -> client.secrets().inNamespace(namespace).withName(name).get(), policy);
+  }
+
+  /** Reads credentials with {@code secrets}: a disk worker has them in a file. */
+  public SourceResolver(Secrets secrets, NamespacePolicy policy) {
+    this.secrets = requireNonNull(secrets, "secrets is null");
     this.policy = requireNonNull(policy, "policy is null");
   }
 
@@ -73,8 +83,7 @@ public final class SourceResolver {
             object,
             policy,
             ref -> {
-              Secret secret =
-                  client.secrets().inNamespace(ref.namespace()).withName(ref.name()).get();
+              Secret secret = secrets.read(ref.namespace(), ref.name());
               if (secret == null) {
                 throw new VmImportException(
                     ErrorCode.INVALID_SPEC,

@@ -4,6 +4,7 @@ import io.vmimport.api.ScratchFiles;
 import io.vmimport.api.convert.DiskConverter;
 import io.vmimport.api.guest.GuestConverter;
 import io.vmimport.core.CheckpointStore;
+import io.vmimport.core.DiskWorkers;
 import io.vmimport.core.EngineConfig;
 import io.vmimport.core.ProviderRegistry;
 import io.vmimport.core.TimeSource;
@@ -18,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param scratchFiles where in scratch each import's files go
  * @param hostSlots how many imports export from one source host at once
  * @param guestConverter the guest converter, when one is installed
+ * @param diskWorkers where the disk work runs when not in this process
  */
 public record EngineServices(
     ProviderRegistry providers,
@@ -32,4 +34,5 @@ public record EngineServices(
     ScratchFiles scratchFiles,
     RunningImports running,
     SourceHostSlots hostSlots,
-    Optional<GuestConverter> guestConverter) {}
+    Optional<GuestConverter> guestConverter,
+    Optional<DiskWorkers> diskWorkers) {}

@@ -11,11 +11,10 @@ import io.vmimport.api.target.PublishedImage;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,19 +37,17 @@ final class ImagePublisher {
   }
 
   /**
-   * Publishes one image per disk of {@code vm} from its file in {@code files} (by disk name) and
-   * waits until all are ready.
+   * Publishes one image per disk of {@code vm} with {@code publishOne} (from its file, or from
+   * where a worker serves it) and waits until all are ready; a failed image is published again the
+   * same way.
    *
    * @return the images in disk order
    */
-  List<PublishedImage> publish(TargetVm vm, Map<String, Path> files) {
+  List<PublishedImage> publish(TargetVm vm, Function<TargetDisk, PublishedImage> publishOne) {
     List<PublishedImage> images = new ArrayList<>();
     for (TargetDisk disk : vm.disks()) {
-      Path file = files.get(disk.name());
       PublishedImage image =
-          services
-              .retrier()
-              .call("publishing " + disk.name(), () -> target.publish(vm, disk, file));
+          services.retrier().call("publishing " + disk.name(), () -> publishOne.apply(disk));
       images.add(image);
       report.listener().imageChanged(report.ref(), image, TargetStatus.pending("submitted"));
     }
@@ -65,7 +62,7 @@ final class ImagePublisher {
             services.time(),
             services.config().imageReadyTimeout(),
             services.config().pollInterval(),
-            () -> allReady(vm, files, images, resubmissions, last));
+            () -> allReady(vm, publishOne, images, resubmissions, last));
     if (!ready) {
       throw new VmImportException(
           ErrorCode.TIMEOUT,
@@ -77,7 +74,7 @@ final class ImagePublisher {
 
   private boolean allReady(
       TargetVm vm,
-      Map<String, Path> files,
+      Function<TargetDisk, PublishedImage> publishOne,
       List<PublishedImage> images,
       int[] resubmissions,
       TargetStatus[] last) {
@@ -121,11 +118,7 @@ final class ImagePublisher {
               resubmissions[i],
               services.config().imageResubmissions());
           PublishedImage again =
-              services
-                  .retrier()
-                  .call(
-                      "publishing " + disk.name(),
-                      () -> target.publish(vm, disk, files.get(disk.name())));
+              services.retrier().call("publishing " + disk.name(), () -> publishOne.apply(disk));
           images.set(i, again);
           last[i] = TargetStatus.pending("submitted again");
           report.listener().imageChanged(report.ref(), again, last[i]);

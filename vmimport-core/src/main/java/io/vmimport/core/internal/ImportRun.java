@@ -14,17 +14,22 @@ import io.vmimport.api.source.SourceSession;
 import io.vmimport.api.source.ValidationIssue;
 import io.vmimport.api.target.ImportTarget;
 import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.RemoteImageTarget;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
+import io.vmimport.core.DiskWorkers;
 import io.vmimport.core.ImportResult;
+import io.vmimport.core.WorkerReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -143,47 +148,10 @@ public final class ImportRun {
       report.enter(ImportPhase.VALID, "import is valid");
       report.enter(ImportPhase.SOURCE_READY, "source VM " + vm.sourceName() + " found");
 
-      Map<String, Path> files = finishedDisks(checked.source(), vm);
-      if (files.size() < vm.disks().size()) {
-        // the VM stays up while the import waits for its turn on the source host
-        try (SourceHostSlots.Slot slot = takeHostSlot(checked.source())) {
-          step("power-off");
-          new PowerOffSequence(services.config(), services.time(), services.retrier())
-              .run(
-                  session.power(),
-                  provider.capabilities(),
-                  checked.source(),
-                  request.spec(),
-                  (type, reason, message) -> report.condition(type, true, reason, message));
-          step("export");
-          List<TargetDisk> todo =
-              vm.disks().stream().filter(d -> !files.containsKey(d.name())).toList();
-          try {
-            files.putAll(
-                new ExportRound(services, target, report, cancel, journal, cleanup, sourceIdentity)
-                    .run(session, checked.source(), todo));
-          } catch (VmImportException e) {
-            report.condition(ConditionType.VM_EXPORT_FAILED, true, e.code().name(), e.getMessage());
-            throw e;
-          }
-        }
-      }
-      report.condition(
-          ConditionType.VM_EXPORTED, true, "Exported", vm.disks().size() + " disk(s) exported");
-      report.enter(
-          ImportPhase.DISKS_EXPORTED, vm.disks().size() + " disk(s) exported and converted");
-
-      step("convert-guest");
-      new GuestConversionPhase(
-              services.guestConverter(),
-              services.config().guestConversion(),
-              services.config().guestConversionTimeout(),
-              report,
-              cancel)
-          .run(request.spec().guestConversion(), checked.source(), vm, files, target.diskFormat());
-
-      step("publish");
-      List<PublishedImage> images = new ImagePublisher(services, target, report).publish(vm, files);
+      List<PublishedImage> images =
+          services.diskWorkers().isPresent()
+              ? workerDisks(session, provider, checked)
+              : localDisks(session, provider, checked);
       report.enter(ImportPhase.DISK_IMAGES_READY, images.size() + " image(s) ready");
 
       step("create-vm");
@@ -203,6 +171,119 @@ public final class ImportRun {
       journal.succeeded();
       return new ImportResult(ref, report.phase(), vm, images, location);
     }
+  }
+
+  /** Exports, converts and publishes the disks in this process. */
+  private List<PublishedImage> localDisks(
+      SourceSession session, SourceProvider provider, ImportCheck.Checked checked) {
+    TargetVm vm = checked.vm();
+    Map<String, Path> files = finishedDisks(checked.source(), vm);
+    if (files.size() < vm.disks().size()) {
+      // the VM stays up while the import waits for its turn on the source host
+      try (SourceHostSlots.Slot slot = takeHostSlot(checked.source())) {
+        powerOff(session, provider, checked);
+        step("export");
+        List<TargetDisk> todo =
+            vm.disks().stream().filter(d -> !files.containsKey(d.name())).toList();
+        try {
+          files.putAll(
+              new ExportRound(services, target, report, cancel, journal, cleanup, sourceIdentity)
+                  .run(session, checked.source(), todo));
+        } catch (VmImportException e) {
+          exportFailed(e);
+          throw e;
+        }
+      }
+    }
+    exported(vm);
+
+    step("convert-guest");
+    new GuestConversionPhase(
+            services.guestConverter(),
+            services.config().guestConversion(),
+            services.config().guestConversionTimeout(),
+            report,
+            cancel)
+        .run(request.spec().guestConversion(), checked.source(), vm, files, target.diskFormat());
+
+    step("publish");
+    return new ImagePublisher(services, target, report)
+        .publish(vm, disk -> target.publish(vm, disk, files.get(disk.name())));
+  }
+
+  /**
+   * Has a disk worker export, convert and serve the disks ({@link DiskWorkers}), and publishes them
+   * from where it serves them. The worker keeps its own checkpoint; it is discarded once the target
+   * has the images.
+   */
+  private List<PublishedImage> workerDisks(
+      SourceSession session, SourceProvider provider, ImportCheck.Checked checked) {
+    if (!(target instanceof RemoteImageTarget remote)) {
+      throw RemoteDiskWork.notRemote(target.getClass().getSimpleName());
+    }
+    DiskWorkers workers = services.diskWorkers().orElseThrow();
+    TargetVm vm = checked.vm();
+    RemoteDiskWork work;
+    try (SourceHostSlots.Slot slot = takeHostSlot(checked.source())) {
+      powerOff(session, provider, checked);
+      step("export");
+      work =
+          new RemoteDiskWork(
+              services,
+              report,
+              services
+                  .retrier()
+                  .call("starting the disk worker", () -> workers.start(request, vm)));
+      try {
+        work.await(WorkerReport.Stage.CONVERTING);
+      } catch (VmImportException e) {
+        exportFailed(e);
+        throw e;
+      }
+    }
+    exported(vm);
+    step("convert-guest");
+    Map<String, URI> urls = work.await(WorkerReport.Stage.SERVING).images();
+    step("publish");
+    List<PublishedImage> images =
+        new ImagePublisher(services, target, report)
+            .publish(
+                vm,
+                disk ->
+                    remote.publish(
+                        vm,
+                        disk,
+                        Optional.ofNullable(urls.get(disk.name()))
+                            .orElseThrow(
+                                () ->
+                                    new VmImportException(
+                                        ErrorCode.INTERNAL,
+                                        "the disk worker serves no " + disk.name()))));
+    // the target has the bytes: the worker, its scratch and its credentials go
+    services.retrier().run("removing the disk worker", () -> workers.discard(ref));
+    return images;
+  }
+
+  private void powerOff(
+      SourceSession session, SourceProvider provider, ImportCheck.Checked checked) {
+    step("power-off");
+    new PowerOffSequence(services.config(), services.time(), services.retrier())
+        .run(
+            session.power(),
+            provider.capabilities(),
+            checked.source(),
+            request.spec(),
+            (type, reason, message) -> report.condition(type, true, reason, message));
+  }
+
+  private void exportFailed(VmImportException e) {
+    report.condition(ConditionType.VM_EXPORT_FAILED, true, e.code().name(), e.getMessage());
+  }
+
+  private void exported(TargetVm vm) {
+    report.condition(
+        ConditionType.VM_EXPORTED, true, "Exported", vm.disks().size() + " disk(s) exported");
+    report.enter(ImportPhase.DISKS_EXPORTED, vm.disks().size() + " disk(s) exported and converted");
   }
 
   // ---------------------------------------------------------------- validate
@@ -315,6 +396,7 @@ public final class ImportRun {
       report.enter(ImportPhase.FAILED, "cancelled");
       return e;
     }
+    discardWorkers(e);
     boolean beforeValid = report.phase() == ImportPhase.NEW;
     report.listener().failed(ref, e);
     report.enter(
@@ -326,11 +408,30 @@ public final class ImportRun {
     try {
       // as the source's cleanup: a cancel while the target removes what it made cannot cut it short
       cancel.shielded(() -> target.discard(ref));
+      discardWorkers(e);
       journal.cancelled();
     } catch (VmImportException cleanupFailure) {
       report.warn("cleaning up after cancel failed: " + cleanupFailure.getMessage());
       e.addSuppressed(cleanupFailure);
     }
+  }
+
+  /**
+   * A failed or cancelled import's disk workers go, with their scratch and credentials: a run again
+   * starts them afresh. A suspended import keeps them, to continue with them.
+   */
+  private void discardWorkers(VmImportException e) {
+    services
+        .diskWorkers()
+        .ifPresent(
+            workers -> {
+              try {
+                cancel.shielded(() -> workers.discard(ref));
+              } catch (VmImportException failure) {
+                report.warn("removing the disk worker failed: " + failure.getMessage());
+                e.addSuppressed(failure);
+              }
+            });
   }
 
   private void removeStaging() {

@@ -42,7 +42,9 @@ class ImagePublisherTest {
     FakeTarget target = new FakeTarget(dir);
     target.imageFailures.put("disk-1", 2);
 
-    List<PublishedImage> images = publisher(target, 2).publish(vm(), files());
+    List<PublishedImage> images =
+        publisher(target, 2)
+            .publish(vm(), disk -> target.publish(vm(), disk, files().get(disk.name())));
 
     assertThat(images).extracting(PublishedImage::diskName).containsExactly("disk-0", "disk-1");
     assertThat(target.published).containsExactly("disk-0", "disk-1", "disk-1", "disk-1");
@@ -59,7 +61,10 @@ class ImagePublisherTest {
 
     VmImportException e =
         catchThrowableOfType(
-            VmImportException.class, () -> publisher(target, 1).publish(vm(), files()));
+            VmImportException.class,
+            () ->
+                publisher(target, 1)
+                    .publish(vm(), disk -> target.publish(vm(), disk, files().get(disk.name()))));
 
     assertThat(e.code()).isEqualTo(ErrorCode.TARGET_FAILED);
     assertThat(e.retryable()).isFalse();
@@ -89,6 +94,7 @@ class ImagePublisherTest {
             new ScratchFiles(config.scratchDir()),
             new RunningImports(),
             new SourceHostSlots(config.maxExportsPerSourceHost()),
+            java.util.Optional.empty(),
             java.util.Optional.empty());
     return new ImagePublisher(services, target, new ImportReporter(REF, listener, time));
   }
