@@ -1,8 +1,6 @@
 package io.vmimport.operator;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.KeyToPathBuilder;
@@ -86,13 +84,9 @@ final class PodSandbox {
         Path local;
         if (volume.getHostPath() != null) {
           local = Path.of(volume.getHostPath().getPath());
-        } else if (volume.getPersistentVolumeClaim() != null) {
-          String claim = volume.getPersistentVolumeClaim().getClaimName();
-          local = workDir.resolve("claims").resolve(pod.getMetadata().getNamespace() + "_" + claim);
         } else if (volume.getEmptyDir() != null
             || volume.getEphemeral() != null
-            || volume.getSecret() != null
-            || volume.getConfigMap() != null) {
+            || volume.getSecret() != null) {
           local = dir.resolve("volumes").resolve(volume.getName());
         } else {
           throw new UnsupportedOperationException(
@@ -100,8 +94,7 @@ final class PodSandbox {
                   + volume.getName()
                   + "' of pod "
                   + id
-                  + ": the test kubelet knows emptyDir, ephemeral, secret, configMap, hostPath and"
-                  + " persistentVolumeClaim volumes");
+                  + ": the test kubelet knows emptyDir, ephemeral, secret and hostPath volumes");
         }
         volumeDirs.put(volume.getName(), Files.createDirectories(local));
       }
@@ -115,18 +108,14 @@ final class PodSandbox {
   }
 
   /**
-   * A process builder for the container as the pod spec says, secret and config map volumes filled
-   * afresh.
+   * A process builder for the container as the pod spec says, secret volumes filled afresh.
    *
-   * @throws Waiting when a Secret or ConfigMap the pod needs is missing
+   * @throws Waiting when a Secret the pod needs is missing
    */
   ProcessBuilder prepare() throws Waiting, IOException {
     for (Volume volume : nullSafe(pod.getSpec().getVolumes())) {
       if (volume.getSecret() != null) {
-        fill(volume, "secret", volume.getSecret().getSecretName(), volume.getSecret().getItems());
-      } else if (volume.getConfigMap() != null) {
-        fill(
-            volume, "configmap", volume.getConfigMap().getName(), volume.getConfigMap().getItems());
+        fill(volume);
       }
     }
     Container container = container();
@@ -179,8 +168,7 @@ final class PodSandbox {
 
   /**
    * The environment of the container: nothing of the test JVM's but PATH and JAVA_HOME, what a
-   * cluster gives every pod to reach its API server, then envFrom and env, as Kubernetes orders
-   * them.
+   * cluster gives every pod to reach its API server, then the pod's env.
    */
   private Map<String, String> environment(Container container, Map<String, String> paths)
       throws Waiting {
@@ -191,21 +179,8 @@ final class PodSandbox {
         Optional.ofNullable(System.getenv("JAVA_HOME")).orElse(System.getProperty("java.home")));
     env.put("HOSTNAME", pod.getMetadata().getName());
     env.putAll(clusterEnv);
-    for (EnvFromSource from : nullSafe(container.getEnvFrom())) {
-      String prefix = Optional.ofNullable(from.getPrefix()).orElse("");
-      if (from.getSecretRef() != null) {
-        Optional<Map<String, String>> data = secret(from.getSecretRef().getName());
-        if (data.isEmpty() && !Boolean.TRUE.equals(from.getSecretRef().getOptional())) {
-          throw configError("secret", from.getSecretRef().getName());
-        }
-        data.orElse(Map.of()).forEach((k, v) -> env.put(prefix + k, v));
-      } else if (from.getConfigMapRef() != null) {
-        Optional<Map<String, String>> data = configMap(from.getConfigMapRef().getName());
-        if (data.isEmpty() && !Boolean.TRUE.equals(from.getConfigMapRef().getOptional())) {
-          throw configError("configmap", from.getConfigMapRef().getName());
-        }
-        data.orElse(Map.of()).forEach((k, v) -> env.put(prefix + k, v));
-      }
+    if (container.getEnvFrom() != null && !container.getEnvFrom().isEmpty()) {
+      throw new UnsupportedOperationException("envFrom is unknown to the test kubelet");
     }
     for (EnvVar variable : nullSafe(container.getEnv())) {
       Optional<String> value = value(variable, env, paths);
@@ -225,65 +200,26 @@ final class PodSandbox {
     }
     if (from.getSecretKeyRef() != null) {
       var ref = from.getSecretKeyRef();
-      return key(
-              "secret",
-              "Secret",
-              ref.getName(),
-              ref.getKey(),
-              ref.getOptional(),
-              secret(ref.getName()))
-          .map(v -> rewrite(v, paths));
-    }
-    if (from.getConfigMapKeyRef() != null) {
-      var ref = from.getConfigMapKeyRef();
-      return key(
-              "configmap",
-              "ConfigMap",
-              ref.getName(),
-              ref.getKey(),
-              ref.getOptional(),
-              configMap(ref.getName()))
-          .map(v -> rewrite(v, paths));
+      boolean optional = Boolean.TRUE.equals(ref.getOptional());
+      Optional<Map<String, String>> data = secret(ref.getName());
+      if (data.isEmpty() && !optional) {
+        throw new Waiting(
+            "CreateContainerConfigError", "secret \"" + ref.getName() + "\" not found");
+      }
+      if (data.isPresent() && !data.get().containsKey(ref.getKey()) && !optional) {
+        throw new Waiting(
+            "CreateContainerConfigError",
+            "couldn't find key "
+                + ref.getKey()
+                + " in Secret "
+                + pod.getMetadata().getNamespace()
+                + "/"
+                + ref.getName());
+      }
+      return data.map(d -> d.get(ref.getKey())).map(v -> rewrite(v, paths));
     }
     throw new UnsupportedOperationException(
-        "env "
-            + variable.getName()
-            + ": the test kubelet knows value, fieldRef, secretKeyRef and"
-            + " configMapKeyRef");
-  }
-
-  private Optional<String> key(
-      String kind,
-      String type,
-      String name,
-      String key,
-      Boolean optional,
-      Optional<Map<String, String>> data)
-      throws Waiting {
-    boolean mayLack = Boolean.TRUE.equals(optional);
-    if (data.isEmpty()) {
-      if (mayLack) {
-        return Optional.empty();
-      }
-      throw configError(kind, name);
-    }
-    if (!data.get().containsKey(key) && !mayLack) {
-      throw new Waiting(
-          "CreateContainerConfigError",
-          "couldn't find key "
-              + key
-              + " in "
-              + type
-              + " "
-              + pod.getMetadata().getNamespace()
-              + "/"
-              + name);
-    }
-    return Optional.ofNullable(data.get().get(key));
-  }
-
-  private static Waiting configError(String kind, String name) {
-    return new Waiting("CreateContainerConfigError", kind + " \"" + name + "\" not found");
+        "env " + variable.getName() + ": the test kubelet knows value, fieldRef and secretKeyRef");
   }
 
   private String field(String path) {
@@ -296,42 +232,25 @@ final class PodSandbox {
           Optional.ofNullable(pod.getSpec().getServiceAccountName()).orElse("default");
       case "status.podIP", "status.podIPs" -> ip;
       case "status.hostIP", "status.hostIPs" -> "127.0.0.1";
-      default -> {
-        Matcher label =
-            Pattern.compile("metadata\\.(labels|annotations)\\['(.+)'\\]").matcher(path);
-        if (!label.matches()) {
+      default ->
           throw new UnsupportedOperationException(
               "fieldRef " + path + " is unknown to the test kubelet");
-        }
-        Map<String, String> values =
-            label.group(1).equals("labels")
-                ? pod.getMetadata().getLabels()
-                : pod.getMetadata().getAnnotations();
-        yield Optional.ofNullable(values).map(v -> v.get(label.group(2))).orElse("");
-      }
     };
   }
 
-  /** A secret or config map volume: one file per key (or per item), with its mode. */
-  private void fill(Volume volume, String kind, String name, List<KeyToPath> items)
-      throws Waiting, IOException {
-    Optional<Map<String, String>> data = kind.equals("secret") ? secret(name) : configMap(name);
-    Boolean optional =
-        kind.equals("secret")
-            ? volume.getSecret().getOptional()
-            : volume.getConfigMap().getOptional();
-    Integer defaultMode =
-        kind.equals("secret")
-            ? volume.getSecret().getDefaultMode()
-            : volume.getConfigMap().getDefaultMode();
+  /** A secret volume: one file per key (or per item), with its mode. */
+  private void fill(Volume volume) throws Waiting, IOException {
+    String name = volume.getSecret().getSecretName();
+    Optional<Map<String, String>> data = secret(name);
+    Boolean optional = volume.getSecret().getOptional();
+    Integer defaultMode = volume.getSecret().getDefaultMode();
+    List<KeyToPath> items = volume.getSecret().getItems();
     if (data.isEmpty() && !Boolean.TRUE.equals(optional)) {
       throw new Waiting(
           "ContainerCreating",
           "MountVolume.SetUp failed for volume \""
               + volume.getName()
-              + "\" : "
-              + kind
-              + " \""
+              + "\" : secret \""
               + name
               + "\" not found");
     }
@@ -354,9 +273,7 @@ final class PodSandbox {
             "ContainerCreating",
             "MountVolume.SetUp failed for volume \""
                 + volume.getName()
-                + "\" : references non-existent "
-                + kind
-                + " key: "
+                + "\" : references non-existent secret key: "
                 + item.getKey());
       }
       Path file = target.resolve(item.getPath());
@@ -386,12 +303,6 @@ final class PodSandbox {
     // the API server folds stringData into data; the mock server keeps it apart
     data.putAll(Optional.ofNullable(secret.getStringData()).orElse(Map.of()));
     return Optional.of(data);
-  }
-
-  private Optional<Map<String, String>> configMap(String name) {
-    ConfigMap map =
-        client.configMaps().inNamespace(pod.getMetadata().getNamespace()).withName(name).get();
-    return Optional.ofNullable(map).map(m -> Optional.ofNullable(m.getData()).orElse(Map.of()));
   }
 
   /** The first emptyDir volume using more than its sizeLimit, as the eviction message says it. */

@@ -4,26 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.HostIP;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.PodIP;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
-import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
@@ -88,8 +81,8 @@ final class TestKubelet implements AutoCloseable {
   private final Map<String, String> clusterEnv;
   private final ScheduledExecutorService loop;
   private final SecureRandom random = new SecureRandom();
-  private final Map<String, JobRun> jobs = new ConcurrentHashMap<>();
-  private final Map<String, PodRun> pods = new ConcurrentHashMap<>();
+  private final Map<String, KubeletJob> jobs = new ConcurrentHashMap<>();
+  private final Map<String, KubeletPod> pods = new ConcurrentHashMap<>();
   private final Map<String, Process> lastProcess = new ConcurrentHashMap<>();
   private final Set<String> createdPods = ConcurrentHashMap.newKeySet();
   private final Map<String, Integer> scheduled = new ConcurrentHashMap<>();
@@ -152,7 +145,7 @@ final class TestKubelet implements AutoCloseable {
 
   /** SIGKILL to the pod's process, as a crash: the usual failure handling follows. */
   void kill(String namespace, String pod) {
-    PodRun run = pods.get(namespace + "/" + pod);
+    KubeletPod run = pods.get(namespace + "/" + pod);
     Process process = run == null ? null : run.process;
     if (process == null || !process.isAlive()) {
       throw new IllegalStateException("pod " + namespace + "/" + pod + " runs no process");
@@ -198,13 +191,13 @@ final class TestKubelet implements AutoCloseable {
     loop.shutdownNow();
     try {
       loop.awaitTermination(10, TimeUnit.SECONDS);
-      List<PodRun> runs = List.copyOf(pods.values());
+      List<KubeletPod> runs = List.copyOf(pods.values());
       runs.stream()
           .map(r -> r.process)
           .filter(p -> p != null && p.isAlive())
           .forEach(Process::destroy);
       Instant deadline = Instant.now().plusSeconds(5);
-      for (PodRun run : runs) {
+      for (KubeletPod run : runs) {
         if (run.process != null
             && !run.process.waitFor(
                 Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS)),
@@ -221,68 +214,6 @@ final class TestKubelet implements AutoCloseable {
     assertHealthy();
   }
 
-  private static final class JobRun {
-    final String namespace;
-    final String name;
-    final String uid;
-    final Instant startTime = Instant.now();
-    Job job;
-    boolean deleting;
-    boolean unsupported;
-    int failures; // failed runs, counted against backoffLimit
-    int failedPods;
-    int succeededPods;
-    Optional<Instant> completionTime = Optional.empty();
-    Optional<JobCondition> finished = Optional.empty();
-    JobStatus published;
-
-    JobRun(Job job) {
-      this.job = job;
-      this.namespace = job.getMetadata().getNamespace();
-      this.name = job.getMetadata().getName();
-      this.uid = job.getMetadata().getUid();
-    }
-  }
-
-  private static final class PodRun {
-    final JobRun job;
-    final Pod pod;
-    final Optional<String> unschedulable;
-    final Instant created = Instant.now();
-    PodSandbox sandbox;
-    volatile Process process;
-    String phase = "Pending";
-    String reason;
-    String message;
-    ContainerState state = waiting("ContainerCreating", null);
-    ContainerState lastState = new ContainerState();
-    boolean ready;
-    Instant readyChanged = created;
-    int restartCount;
-    Instant startedAt;
-    long logOffset;
-    List<ProcessHandle> descendants = List.of();
-    String stopReason; // why this kubelet ends the pod: Evicted, DeadlineExceeded, ...
-    String stopMessage;
-    boolean deleting;
-    boolean needsStart;
-    PodStatus published;
-
-    PodRun(JobRun job, Pod pod, Optional<String> unschedulable) {
-      this.job = job;
-      this.pod = pod;
-      this.unschedulable = unschedulable;
-    }
-
-    String key() {
-      return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    }
-
-    boolean active() {
-      return !deleting && (phase.equals("Pending") || phase.equals("Running"));
-    }
-  }
-
   private void resync() {
     try {
       Map<String, Pod> podsByUid = new HashMap<>();
@@ -292,7 +223,7 @@ final class TestKubelet implements AutoCloseable {
           .list()
           .getItems()
           .forEach(p -> podsByUid.put(p.getMetadata().getUid(), p));
-      for (PodRun run : List.copyOf(pods.values())) {
+      for (KubeletPod run : List.copyOf(pods.values())) {
         Pod current = podsByUid.get(run.pod.getMetadata().getUid());
         if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
           delete(run, Optional.ofNullable(current));
@@ -320,7 +251,7 @@ final class TestKubelet implements AutoCloseable {
           .list()
           .getItems()
           .forEach(j -> jobsByUid.put(j.getMetadata().getUid(), j));
-      for (JobRun job : List.copyOf(jobs.values())) {
+      for (KubeletJob job : List.copyOf(jobs.values())) {
         Job current = jobsByUid.get(job.uid);
         if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
           deleteJob(job, current == null);
@@ -340,8 +271,8 @@ final class TestKubelet implements AutoCloseable {
     }
   }
 
-  private JobRun firstSight(Job job) {
-    JobRun run = new JobRun(job);
+  private KubeletJob firstSight(Job job) {
+    KubeletJob run = new KubeletJob(job);
     if (job.getStatus() != null && job.getStatus().getConditions() != null) {
       run.finished =
           job.getStatus().getConditions().stream()
@@ -365,7 +296,7 @@ final class TestKubelet implements AutoCloseable {
     return run;
   }
 
-  private void reconcile(JobRun job) {
+  private void reconcile(KubeletJob job) {
     if (job.finished.isPresent() || job.unsupported) {
       return;
     }
@@ -378,7 +309,7 @@ final class TestKubelet implements AutoCloseable {
     publish(job);
   }
 
-  private void createPod(JobRun job) {
+  private void createPod(KubeletJob job) {
     var template = job.job.getSpec().getTemplate();
     String name = job.name + "-" + suffix();
     Map<String, String> labels = new LinkedHashMap<>();
@@ -424,7 +355,7 @@ final class TestKubelet implements AutoCloseable {
             .build();
     pod = client.pods().inNamespace(job.namespace).resource(pod).create();
     createdPods.add(pod.getMetadata().getUid());
-    PodRun run = new PodRun(job, pod, unschedulable);
+    KubeletPod run = new KubeletPod(job, pod, unschedulable);
     pods.put(run.key(), run);
     if (unschedulable.isEmpty()) {
       scheduled.merge(spec.getNodeName(), 1, Integer::sum);
@@ -434,7 +365,7 @@ final class TestKubelet implements AutoCloseable {
     }
   }
 
-  private void start(PodRun run) {
+  private void start(KubeletPod run) {
     run.needsStart = false;
     if (run.deleting || run.stopReason != null || closed) {
       return;
@@ -460,7 +391,7 @@ final class TestKubelet implements AutoCloseable {
       run.state =
           new ContainerStateBuilder()
               .withNewRunning()
-              .withStartedAt(time(run.startedAt))
+              .withStartedAt(KubeletPod.time(run.startedAt))
               .endRunning()
               .build();
       run.ready = true;
@@ -470,12 +401,12 @@ final class TestKubelet implements AutoCloseable {
       publish(run.job);
     } catch (PodSandbox.Waiting waiting) {
       run.needsStart = true; // again at the next resync, as the kubelet retries
-      run.state = waiting(waiting.reason, waiting.getMessage());
+      run.state = KubeletPod.waiting(waiting.reason, waiting.getMessage());
       publish(run);
     } catch (IOException | RuntimeException e) {
       errors.add(
           new IllegalStateException("pod " + run.key() + " cannot start: " + e.getMessage(), e));
-      run.state = waiting("CreateContainerError", e.getMessage());
+      run.state = KubeletPod.waiting("CreateContainerError", e.getMessage());
       publish(run);
     }
   }
@@ -517,7 +448,7 @@ final class TestKubelet implements AutoCloseable {
     return new PodSandbox(client, pod, "127.0.0." + address, workDir, imagePaths, clusterEnv);
   }
 
-  private void exited(PodRun run, Process process) {
+  private void exited(KubeletPod run, Process process) {
     running.decrementAndGet();
     killLeftovers(run);
     if (run.deleting) {
@@ -537,13 +468,13 @@ final class TestKubelet implements AutoCloseable {
             .withExitCode(code)
             .withReason(code == 0 ? "Completed" : "Error")
             .withMessage(message.isEmpty() ? null : message)
-            .withStartedAt(time(run.startedAt))
-            .withFinishedAt(time(Instant.now()))
+            .withStartedAt(KubeletPod.time(run.startedAt))
+            .withFinishedAt(KubeletPod.time(Instant.now()))
             .endTerminated()
             .build();
     run.ready = false;
     run.readyChanged = Instant.now();
-    JobRun job = run.job;
+    KubeletJob job = run.job;
     if (run.stopReason != null) {
       if (run.stopReason.equals("Evicted")) {
         job.failures++;
@@ -553,16 +484,16 @@ final class TestKubelet implements AutoCloseable {
     } else if (code == 0) {
       job.succeededPods++;
       job.completionTime = Optional.of(Instant.now());
-      job.finished = Optional.of(condition("Complete", null, null));
+      job.finished = Optional.of(KubeletJob.condition("Complete", null, null));
       ended(run, "Succeeded", terminated);
     } else {
       job.failures++;
-      if (job.failures <= backoffLimit(job)
+      if (job.failures <= job.backoffLimit()
           && "OnFailure".equals(run.pod.getSpec().getRestartPolicy())) {
         long delay = Math.min(1000, 100L << Math.min(run.restartCount, 4));
         run.lastState = terminated;
         run.state =
-            waiting(
+            KubeletPod.waiting(
                 "CrashLoopBackOff",
                 "back-off "
                     + delay
@@ -582,7 +513,7 @@ final class TestKubelet implements AutoCloseable {
   }
 
   /** A pod that will not run again: its status, then the Job controller lets go of it. */
-  private void ended(PodRun run, String phase, ContainerState state) {
+  private void ended(KubeletPod run, String phase, ContainerState state) {
     run.phase = phase;
     run.state = state;
     run.reason = run.stopReason;
@@ -594,20 +525,16 @@ final class TestKubelet implements AutoCloseable {
     write(Pod.class, run.pod, false, TestKubelet::releaseFinalizer);
   }
 
-  private void checkBackoffLimit(JobRun job) {
-    if (job.finished.isEmpty() && job.failures > backoffLimit(job)) {
+  private void checkBackoffLimit(KubeletJob job) {
+    if (job.finished.isEmpty() && job.failures > job.backoffLimit()) {
       failJob(job, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
     }
   }
 
-  private static int backoffLimit(JobRun job) {
-    return Optional.ofNullable(job.job.getSpec().getBackoffLimit()).orElse(6);
-  }
-
   /** The Job fails: its running pods are stopped (SIGTERM, grace period) and end Failed. */
-  private void failJob(JobRun job, String reason, String message) {
-    job.finished = Optional.of(condition("Failed", reason, message));
-    for (PodRun run : List.copyOf(pods.values())) {
+  private void failJob(KubeletJob job, String reason, String message) {
+    job.finished = Optional.of(KubeletJob.condition("Failed", reason, message));
+    for (KubeletPod run : List.copyOf(pods.values())) {
       if (run.job == job && run.active()) {
         run.stopReason = reason;
         run.stopMessage = message;
@@ -621,7 +548,7 @@ final class TestKubelet implements AutoCloseable {
   }
 
   private void evictWhereEmptyDirsExceedTheirLimit() throws IOException {
-    for (PodRun run : pods.values()) {
+    for (KubeletPod run : pods.values()) {
       if (run.process != null && run.process.isAlive() && run.stopReason == null) {
         Optional<String> exceeded = run.sandbox.exceededSizeLimit();
         if (exceeded.isPresent()) {
@@ -634,10 +561,10 @@ final class TestKubelet implements AutoCloseable {
   }
 
   /** The Job is gone (or going): its pods are deleted, as the garbage collector would. */
-  private void deleteJob(JobRun job, boolean gone) {
+  private void deleteJob(KubeletJob job, boolean gone) {
     job.deleting = true;
     boolean podsLeft = false;
-    for (PodRun run : pods.values()) {
+    for (KubeletPod run : pods.values()) {
       if (run.job == job) {
         podsLeft = true;
         if (!run.deleting) {
@@ -655,7 +582,7 @@ final class TestKubelet implements AutoCloseable {
   }
 
   /** The pod is deleted: SIGTERM, SIGKILL after the grace period, then its remains go. */
-  private void delete(PodRun run, Optional<Pod> current) {
+  private void delete(KubeletPod run, Optional<Pod> current) {
     if (run.deleting) {
       return;
     }
@@ -675,14 +602,14 @@ final class TestKubelet implements AutoCloseable {
     }
   }
 
-  private static long gracePeriod(PodRun run, Optional<Pod> current) {
+  private static long gracePeriod(KubeletPod run, Optional<Pod> current) {
     return current
         .map(p -> p.getMetadata().getDeletionGracePeriodSeconds())
         .or(() -> Optional.ofNullable(run.pod.getSpec().getTerminationGracePeriodSeconds()))
         .orElse(30L);
   }
 
-  private void stop(PodRun run, long graceSeconds) {
+  private void stop(KubeletPod run, long graceSeconds) {
     Process process = run.process;
     if (graceSeconds == 0) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -701,7 +628,7 @@ final class TestKubelet implements AutoCloseable {
         TimeUnit.SECONDS);
   }
 
-  private void finishDeletion(PodRun run) {
+  private void finishDeletion(KubeletPod run) {
     killLeftovers(run);
     String namespace = run.pod.getMetadata().getNamespace();
     try {
@@ -736,81 +663,28 @@ final class TestKubelet implements AutoCloseable {
     }
   }
 
-  private static void killLeftovers(PodRun run) {
+  private static void killLeftovers(KubeletPod run) {
     run.descendants.forEach(ProcessHandle::destroyForcibly);
   }
 
-  private void publish(PodRun run) {
+  private void publish(KubeletPod run) {
     if (run.deleting) {
       return;
     }
-    PodStatus status = status(run);
+    PodStatus status = run.status();
     if (!status.equals(run.published)) {
       write(Pod.class, run.pod, true, p -> p.setStatus(status));
       run.published = status;
     }
   }
 
-  private PodStatus status(PodRun run) {
-    PodStatusBuilder status =
-        new PodStatusBuilder()
-            .withPhase(run.phase)
-            .withReason(run.reason)
-            .withMessage(run.message)
-            .withQosClass("BestEffort");
-    if (run.unschedulable.isPresent()) {
-      return status
-          .withConditions(
-              podCondition(
-                  "PodScheduled", false, "Unschedulable", run.unschedulable.get(), run.created))
-          .build();
-    }
-    String ready =
-        run.ready ? null : run.phase.equals("Succeeded") ? "PodCompleted" : "ContainersNotReady";
-    status.withConditions(
-        podCondition("PodScheduled", true, null, null, run.created),
-        podCondition("Initialized", true, null, null, run.created),
-        podCondition("ContainersReady", run.ready, ready, null, run.readyChanged),
-        podCondition("Ready", run.ready, ready, null, run.readyChanged));
-    status
-        .withHostIP("127.0.0.1")
-        .withHostIPs(new HostIP("127.0.0.1"))
-        .withStartTime(time(run.created));
-    if (run.sandbox != null) {
-      status.withPodIP(run.sandbox.ip).withPodIPs(new PodIP(run.sandbox.ip));
-    }
-    var container = run.pod.getSpec().getContainers().get(0);
-    return status
-        .withContainerStatuses(
-            new ContainerStatusBuilder()
-                .withName(container.getName())
-                .withImage(container.getImage())
-                .withImageID("")
-                .withReady(run.ready)
-                .withStarted(run.state.getRunning() != null)
-                .withRestartCount(run.restartCount)
-                .withState(run.state)
-                .withLastState(run.lastState)
-                .build())
-        .build();
-  }
-
-  private void publish(JobRun job) {
+  private void publish(KubeletJob job) {
     if (job.deleting) {
       return;
     }
     int active = (int) pods.values().stream().filter(p -> p.job == job && p.active()).count();
     int ready = (int) pods.values().stream().filter(p -> p.job == job && p.ready).count();
-    JobStatus status =
-        new JobStatusBuilder()
-            .withActive(active == 0 ? null : active)
-            .withReady(ready)
-            .withSucceeded(job.succeededPods == 0 ? null : job.succeededPods)
-            .withFailed(job.failedPods == 0 ? null : job.failedPods)
-            .withStartTime(time(job.startTime))
-            .withCompletionTime(job.completionTime.map(TestKubelet::time).orElse(null))
-            .withConditions(job.finished.stream().toList())
-            .build();
+    JobStatus status = job.status(active, ready);
     if (!status.equals(job.published)) {
       write(Job.class, job.job, true, j -> j.setStatus(status));
       job.published = status;
@@ -885,40 +759,5 @@ final class TestKubelet implements AutoCloseable {
         .withController(true)
         .withBlockOwnerDeletion(true)
         .build();
-  }
-
-  private static ContainerState waiting(String reason, String message) {
-    return new ContainerStateBuilder()
-        .withNewWaiting()
-        .withReason(reason)
-        .withMessage(message)
-        .endWaiting()
-        .build();
-  }
-
-  private static JobCondition condition(String type, String reason, String message) {
-    JobCondition condition = new JobCondition();
-    condition.setType(type);
-    condition.setStatus("True");
-    condition.setReason(reason);
-    condition.setMessage(message);
-    condition.setLastProbeTime(time(Instant.now()));
-    condition.setLastTransitionTime(time(Instant.now()));
-    return condition;
-  }
-
-  private static PodCondition podCondition(
-      String type, boolean status, String reason, String message, Instant since) {
-    PodCondition condition = new PodCondition();
-    condition.setType(type);
-    condition.setStatus(status ? "True" : "False");
-    condition.setReason(reason);
-    condition.setMessage(message);
-    condition.setLastTransitionTime(time(since));
-    return condition;
-  }
-
-  private static String time(Instant instant) {
-    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 }
