@@ -1,6 +1,7 @@
 package io.vmimport.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -8,7 +9,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -59,7 +62,16 @@ class TestKubeletIT {
             List.of(
                 new Node("n1", Map.of("disk", "ssd")),
                 new Node("n2", Map.of("disk", "ssd")),
-                new Node("n3", Map.of("disk", "hdd"))),
+                new Node("n3", Map.of("disk", "hdd")),
+                new Node(
+                    "n4",
+                    Map.of("disk", "hdd"),
+                    List.of(
+                        new TaintBuilder()
+                            .withKey("dedicated")
+                            .withValue("import")
+                            .withEffect("NoSchedule")
+                            .build()))),
             Files.createDirectories(dir.resolve("kubelet")));
   }
 
@@ -446,7 +458,23 @@ class TestKubeletIT {
                     .endAffinity()));
     awaitJobCondition("pinned", "Complete");
     assertThat(onlyPodOf("pinned").getSpec().getNodeName()).isEqualTo("n2");
-    assertThat(kubelet.podsPerNode()).isEqualTo(Map.of("n1", 1, "n2", 2, "n3", 1));
+
+    create(
+        job(
+            "tolerant",
+            "true",
+            "Never",
+            0,
+            spec ->
+                spec.addNewToleration()
+                    .withKey("dedicated")
+                    .withOperator("Equal")
+                    .withValue("import")
+                    .withEffect("NoSchedule")
+                    .endToleration()
+                    .withNodeSelector(Map.of("kubernetes.io/hostname", "n4"))));
+    awaitJobCondition("tolerant", "Complete");
+    assertThat(kubelet.podsPerNode()).isEqualTo(Map.of("n1", 1, "n2", 2, "n3", 1, "n4", 1));
   }
 
   @Test
@@ -469,9 +497,222 @@ class TestKubeletIT {
     assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
     assertThat(scheduled.getMessage())
         .isEqualTo(
-            "0/3 nodes are available: 3 node(s) didn't match Pod's node selector {disk=nvme}.");
+            "0/4 nodes are available: 4 node(s) didn't match Pod's node selector {disk=nvme}.");
     assertThat(pod.getSpec().getNodeName()).isNull();
     assertThat(kubelet.podsPerNode().values()).containsOnly(0);
+  }
+
+  @Test
+  void aNodeSelectorOnATaintedNodeNeedsAToleration() throws Exception {
+    create(
+        job(
+            "intolerant",
+            "true",
+            "Never",
+            0,
+            spec -> spec.withNodeSelector(Map.of("kubernetes.io/hostname", "n4"))));
+
+    Pod pod =
+        await(
+            "an unschedulable pod of intolerant",
+            () -> podsOf("intolerant").stream().filter(p -> p.getStatus() != null).findFirst());
+
+    assertThat(pod.getStatus().getConditions().get(0).getMessage())
+        .isEqualTo(
+            "0/4 nodes are available: 3 node(s) didn't match Pod's node selector"
+                + " {kubernetes.io/hostname=n4}, 1 node(s) had untolerated taint {dedicated: import}.");
+  }
+
+  @Test
+  void anUnknownNodeAffinityOperatorFailsTheKubeletLoudly() throws Exception {
+    create(
+        job(
+            "greater",
+            "true",
+            "Never",
+            0,
+            spec ->
+                spec.withNewAffinity()
+                    .withNewNodeAffinity()
+                    .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                    .addNewNodeSelectorTerm()
+                    .addNewMatchExpression()
+                    .withKey("cores")
+                    .withOperator("Gt")
+                    .withValues("4")
+                    .endMatchExpression()
+                    .endNodeSelectorTerm()
+                    .endRequiredDuringSchedulingIgnoredDuringExecution()
+                    .endNodeAffinity()
+                    .endAffinity()));
+
+    String error =
+        "node affinity operator 'Gt' (key cores): the test kubelet knows In, NotIn, Exists and"
+            + " DoesNotExist";
+    assertThatThrownBy(() -> awaitJobCondition("greater", "Complete"))
+        .as("what a test waiting for the Job sees")
+        .hasMessageContaining(error);
+    assertThat(onlyPodOf("greater").getStatus().getConditions().get(0).getMessage())
+        .isEqualTo("the test kubelet cannot schedule this pod: " + error);
+    assertThatThrownBy(kubelet::close).hasMessageContaining(error);
+  }
+
+  @Test
+  void aMissingSecretHoldsTheContainerBackUntilItExists() throws Exception {
+    create(
+        job(
+            "patient",
+            "echo \"password=$PASSWORD files=$(ls /etc/late)\"",
+            "Never",
+            0,
+            spec ->
+                spec.editFirstContainer()
+                    .addNewEnv()
+                    .withName("PASSWORD")
+                    .withNewValueFrom()
+                    .withNewSecretKeyRef("password", "late", false)
+                    .endValueFrom()
+                    .endEnv()
+                    .addNewVolumeMount()
+                    .withName("files")
+                    .withMountPath("/etc/late")
+                    .endVolumeMount()
+                    .endContainer()
+                    .addNewVolume()
+                    .withName("files")
+                    .withNewSecret()
+                    .withSecretName("late")
+                    .endSecret()
+                    .endVolume()));
+
+    awaitWaiting(
+        "patient",
+        "ContainerCreating",
+        "MountVolume.SetUp failed for volume \"files\" : secret \"late\" not found");
+    Secret secret =
+        client
+            .secrets()
+            .inNamespace(NS)
+            .resource(
+                new SecretBuilder()
+                    .withNewMetadata()
+                    .withName("late")
+                    .endMetadata()
+                    .withData(Map.of("user", base64("admin")))
+                    .build())
+            .create();
+    awaitWaiting(
+        "patient",
+        "CreateContainerConfigError",
+        "couldn't find key password in Secret default/late");
+    secret.getData().put("password", base64("s3cret"));
+    client.secrets().inNamespace(NS).resource(secret).update();
+
+    awaitJobCondition("patient", "Complete");
+    assertThat(kubelet.logs(NS, onlyPodOf("patient").getMetadata().getName()))
+        .isEqualTo("password=s3cret files=password\nuser\n");
+  }
+
+  @Test
+  void anEmptyDirBeyondItsSizeLimitEvictsThePod() throws Exception {
+    create(
+        job(
+            "hoarder",
+            "head -c 2097152 /dev/zero > /data/big; while true; do sleep 0.1; done",
+            "Never",
+            0,
+            spec ->
+                spec.editFirstContainer()
+                    .addNewVolumeMount()
+                    .withName("data")
+                    .withMountPath("/data")
+                    .endVolumeMount()
+                    .endContainer()
+                    .addNewVolume()
+                    .withName("data")
+                    .withNewEmptyDir()
+                    .withSizeLimit(new Quantity("1Mi"))
+                    .endEmptyDir()
+                    .endVolume()));
+
+    Job job = awaitJobCondition("hoarder", "Failed");
+
+    assertThat(condition(job, "Failed").getReason()).isEqualTo("BackoffLimitExceeded");
+    Pod pod = onlyPodOf("hoarder");
+    assertThat(pod.getStatus().getPhase()).isEqualTo("Failed");
+    assertThat(pod.getStatus().getReason()).isEqualTo("Evicted");
+    assertThat(pod.getStatus().getMessage())
+        .isEqualTo("Usage of EmptyDir volume \"data\" exceeds the limit \"1Mi\". ");
+  }
+
+  @Test
+  void aJobPastItsActiveDeadlineFailsAndItsProcessIsStopped() throws Exception {
+    create(
+        job(
+            "slow",
+            "while true; do sleep 0.1; done",
+            "Never",
+            6,
+            spec -> spec.withTerminationGracePeriodSeconds(1L)));
+    client
+        .batch()
+        .v1()
+        .jobs()
+        .inNamespace(NS)
+        .withName("slow")
+        .edit(
+            j -> {
+              j.getSpec().setActiveDeadlineSeconds(1L);
+              return j;
+            });
+    Pod running = await("a running pod of slow", () -> runningPodOf("slow"));
+
+    Job job = awaitJobCondition("slow", "Failed");
+
+    assertThat(condition(job, "Failed").getReason()).isEqualTo("DeadlineExceeded");
+    Pod pod =
+        await(
+            "the pod of slow failed",
+            () -> current(running).filter(p -> "Failed".equals(p.getStatus().getPhase())));
+    assertThat(pod.getStatus().getReason()).isEqualTo("DeadlineExceeded");
+    assertThat(kubelet.process(NS, pod.getMetadata().getName()).isAlive()).isFalse();
+  }
+
+  @Test
+  void javaIsTheTestsJava() throws Exception {
+    Job job =
+        job(
+            "jvm",
+            "unused",
+            "Never",
+            0,
+            spec ->
+                spec.editFirstContainer()
+                    .withCommand("java", "-XshowSettings:properties", "-version")
+                    .endContainer());
+    create(job);
+
+    awaitJobCondition("jvm", "Complete");
+
+    assertThat(kubelet.logs(NS, onlyPodOf("jvm").getMetadata().getName()))
+        .contains("java.home = " + System.getProperty("java.home"));
+  }
+
+  private void awaitWaiting(String job, String reason, String message) throws Exception {
+    await(
+        "pod of " + job + " waiting: " + reason,
+        () ->
+            podsOf(job).stream()
+                .filter(
+                    p ->
+                        p.getStatus() != null
+                            && p.getStatus().getContainerStatuses() != null
+                            && !p.getStatus().getContainerStatuses().isEmpty())
+                .map(p -> p.getStatus().getContainerStatuses().get(0).getState().getWaiting())
+                .filter(
+                    w ->
+                        w != null && reason.equals(w.getReason()) && message.equals(w.getMessage()))
+                .findFirst());
   }
 
   // ---- helpers
