@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,7 +33,6 @@ final class KubeletPod {
   int restartCount;
   Instant startedAt;
   long logOffset;
-  List<ProcessHandle> descendants = List.of();
   String stopReason; // why this kubelet ends the pod: Evicted, DeadlineExceeded, ...
   String stopMessage;
   boolean deleting;

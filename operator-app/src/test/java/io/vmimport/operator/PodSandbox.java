@@ -156,7 +156,8 @@ final class PodSandbox {
             : Files.createDirectories(Path.of(rewrite(container.getWorkingDir(), paths)));
     Files.write(terminationLog, new byte[0]);
     ProcessBuilder builder =
-        new ProcessBuilder(command)
+        // its own session and process group, so that the kubelet can stop all it started
+        new ProcessBuilder(Stream.concat(Stream.of("setsid"), command.stream()).toList())
             .directory(workingDir.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectErrorStream(true)

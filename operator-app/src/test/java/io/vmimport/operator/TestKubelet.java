@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -38,7 +39,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * The Job controller, scheduler and kubelet of a cluster that fabric8's mock API server lacks: it
@@ -202,10 +202,9 @@ final class TestKubelet implements AutoCloseable {
             && !run.process.waitFor(
                 Math.max(0, Instant.now().until(deadline, ChronoUnit.MILLIS)),
                 TimeUnit.MILLISECONDS)) {
-          run.process.descendants().forEach(ProcessHandle::destroyForcibly);
           run.process.destroyForcibly().waitFor();
         }
-        killLeftovers(run);
+        killLeftovers(run.process);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -229,13 +228,6 @@ final class TestKubelet implements AutoCloseable {
           delete(run, Optional.ofNullable(current));
         } else if (run.needsStart) {
           start(run);
-        } else if (run.process != null && run.process.isAlive()) {
-          // a container's processes die with it, also those its main process left behind
-          run.descendants =
-              Stream.concat(run.descendants.stream(), run.process.descendants())
-                  .filter(ProcessHandle::isAlive)
-                  .distinct()
-                  .toList();
         }
       }
       if (lastSizeCheck.plusSeconds(1).isBefore(Instant.now())) {
@@ -450,7 +442,7 @@ final class TestKubelet implements AutoCloseable {
 
   private void exited(KubeletPod run, Process process) {
     running.decrementAndGet();
-    killLeftovers(run);
+    killLeftovers(run.process);
     if (run.deleting) {
       finishDeletion(run);
       return;
@@ -612,7 +604,7 @@ final class TestKubelet implements AutoCloseable {
   private void stop(KubeletPod run, long graceSeconds) {
     Process process = run.process;
     if (graceSeconds == 0) {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      killLeftovers(process);
       process.destroyForcibly();
       return;
     }
@@ -620,7 +612,7 @@ final class TestKubelet implements AutoCloseable {
     loop.schedule(
         () -> {
           if (process.isAlive()) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            killLeftovers(process);
             process.destroyForcibly();
           }
         },
@@ -629,7 +621,7 @@ final class TestKubelet implements AutoCloseable {
   }
 
   private void finishDeletion(KubeletPod run) {
-    killLeftovers(run);
+    killLeftovers(run.process);
     String namespace = run.pod.getMetadata().getNamespace();
     try {
       if (run.sandbox != null) {
@@ -663,8 +655,26 @@ final class TestKubelet implements AutoCloseable {
     }
   }
 
-  private static void killLeftovers(KubeletPod run) {
-    run.descendants.forEach(ProcessHandle::destroyForcibly);
+  /**
+   * SIGKILL to the process group of a container's process (its own: see {@link
+   * PodSandbox#prepare()}), so that what it started dies with it, as in a container.
+   */
+  private static void killLeftovers(Process process) {
+    if (process == null) {
+      return;
+    }
+    try {
+      // exits 1 when the group is empty already
+      new ProcessBuilder("kill", "-KILL", "--", "-" + process.pid())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start()
+          .waitFor();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void publish(KubeletPod run) {

@@ -303,11 +303,17 @@ class TestKubeletIT {
           () ->
               Optional.of(kubelet.logs(NS, pod.getMetadata().getName()))
                   .filter(l -> l.contains("broke")));
+      List<ProcessHandle> started =
+          kubelet.process(NS, pod.getMetadata().getName()).descendants().toList();
+      assertThat(started).as("the sleep the script started").isNotEmpty();
       kubelet.kill(NS, pod.getMetadata().getName());
       Pod failed =
           await(
               pod.getMetadata().getName() + " failed",
               () -> current(pod).filter(p -> "Failed".equals(p.getStatus().getPhase())));
+      await(
+          "the end of what the container started",
+          () -> Optional.of(started).filter(s -> s.stream().noneMatch(ProcessHandle::isAlive)));
       assertThat(failed.getStatus().getContainerStatuses().get(0).getState().getTerminated())
           .satisfies(
               t -> {
