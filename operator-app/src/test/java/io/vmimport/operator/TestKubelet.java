@@ -93,6 +93,16 @@ final class TestKubelet implements AutoCloseable {
   private volatile boolean closed;
   private Instant lastSizeCheck = Instant.EPOCH;
 
+  /**
+   * A kubelet running the Jobs of {@code client}'s API server on {@code nodes}, starting at once.
+   *
+   * @param imagePaths local places of paths in the container image, by prefix: a command, argument,
+   *     env value or working directory starting with a prefix (or a volume's mountPath, or the
+   *     terminationMessagePath) starts with its local place instead, the longest prefix winning;
+   *     prefixes are matched at the start of a string and after any character that cannot be part
+   *     of a file name, so that {@code sh -c} scripts and {@code --opt=/path} are rewritten too
+   * @param workDir where pods get their directories and log files {@code <namespace>_<pod>.log}
+   */
   TestKubelet(
       KubernetesClient client, Map<String, Path> imagePaths, List<Node> nodes, Path workDir) {
     this.client = requireNonNull(client, "client is null");
@@ -409,9 +419,16 @@ final class TestKubelet implements AutoCloseable {
     while (!addresses.add(address)) {
       address++;
     }
-    if (address > 254) {
-      throw new IllegalStateException(
-          "no loopback address left for pod " + pod.getMetadata().getName());
+    PodSandbox sandbox;
+    try {
+      if (address > 254) {
+        throw new IllegalStateException(
+            "no loopback address left for pod " + pod.getMetadata().getName());
+      }
+      sandbox = new PodSandbox(client, pod, "127.0.0." + address, workDir, imagePaths, clusterEnv);
+    } catch (RuntimeException e) {
+      addresses.remove(address);
+      throw e;
     }
     for (Volume volume : Optional.ofNullable(pod.getSpec().getVolumes()).orElse(List.of())) {
       if (volume.getEphemeral() != null) {
@@ -437,7 +454,7 @@ final class TestKubelet implements AutoCloseable {
             .create();
       }
     }
-    return new PodSandbox(client, pod, "127.0.0." + address, workDir, imagePaths, clusterEnv);
+    return sandbox;
   }
 
   private void exited(KubeletPod run, Process process) {

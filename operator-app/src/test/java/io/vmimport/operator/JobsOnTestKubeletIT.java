@@ -43,9 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
  * container as a local process ({@code sh -c}), with its env, volumes and address, restarts or
  * replacement pods after failures, statuses through the API, SIGTERM on deletion, scheduling over
  * the nodes.
+ *
+ * <p>(Not named TestKubeletIT: surefire's default includes take {@code Test*} classes, so it would
+ * run as a unit test too.)
  */
 @EnableKubernetesMockClient(crud = true)
-class TestKubeletIT {
+class JobsOnTestKubeletIT {
   private static final String NS = "default";
   private static final Duration DEADLINE = Duration.ofSeconds(20);
 
