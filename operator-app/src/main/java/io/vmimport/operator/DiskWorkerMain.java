@@ -64,7 +64,7 @@ public final class DiskWorkerMain {
 
     Files.createDirectories(scratch);
     byte[] key = WorkerRun.tokenKey(work);
-    Path statusFile = scratch.resolve("worker-status.json");
+    Path statusFile = scratch.resolve(WorkerProtocol.STATUS_NAME);
     WorkerRun run = WorkerRun.read(work, statusFile);
     ImageServer server =
         ImageServer.start(

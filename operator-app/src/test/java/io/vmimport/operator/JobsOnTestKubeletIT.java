@@ -199,7 +199,6 @@ class JobsOnTestKubeletIT {
             "file=s3cret mode=400",
             "version=1.2.3",
             "data=written",
-            "variable=KUBERNETES_MASTER",
             "variable=HOSTNAME");
     List<String> leaked =
         System.getenv().keySet().stream()

@@ -48,10 +48,10 @@ import java.util.function.Consumer;
  * <p>One pod per Job at a time (completions and parallelism 1). Pods carry the Job controller's
  * finalizer {@code batch.kubernetes.io/job-tracking} while they run, so that deleting one leaves it
  * Terminating until its process has exited after SIGTERM and the grace period, as on a real node. A
- * process gets an empty environment but PATH, JAVA_HOME, HOSTNAME and, in place of in-cluster
- * configuration, what fabric8's client reads to reach this API server ({@code KUBERNETES_MASTER},
- * ...), then the pod's env. A failure of the kubelet itself (a pod spec it cannot run) is reported
- * by {@link #assertHealthy()} and {@link #close()}.
+ * process gets an empty environment but PATH, JAVA_HOME and HOSTNAME, then the pod's env: no way to
+ * this API server (the operator's workers mount no token and call nothing in the cluster, and a
+ * worker that tried would fail here as it would there). A failure of the kubelet itself (a pod spec
+ * it cannot run) is reported by {@link #assertHealthy()} and {@link #close()}.
  */
 final class TestKubelet implements AutoCloseable {
 
@@ -109,11 +109,7 @@ final class TestKubelet implements AutoCloseable {
     imagePaths.forEach((image, local) -> this.imagePaths.put(image, local.toString()));
     this.scheduler = new TestScheduler(nodes);
     this.workDir = requireNonNull(workDir, "workDir is null");
-    this.clusterEnv =
-        Map.of(
-            "KUBERNETES_MASTER", client.getMasterUrl().toString(),
-            "KUBERNETES_TRUST_CERTIFICATES", "true",
-            "KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+    this.clusterEnv = Map.of();
     nodes.forEach(node -> scheduled.put(node.name(), 0));
     loop =
         Executors.newSingleThreadScheduledExecutor(

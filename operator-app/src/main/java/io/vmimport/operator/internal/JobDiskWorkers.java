@@ -2,6 +2,8 @@ package io.vmimport.operator.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -12,7 +14,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.model.ImportRef;
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class JobDiskWorkers implements DiskWorkers {
   private static final Logger log = LoggerFactory.getLogger(JobDiskWorkers.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  // JSON only: the image has no YAML parser, which fabric8's Serialization may load
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The label holding the uid of the import a worker object belongs to. */
   public static final String IMPORT_UID = "vmimport.io/import-uid";
@@ -207,9 +210,9 @@ public final class JobDiskWorkers implements DiskWorkers {
               .build();
     }
     Map<String, String> data = new LinkedHashMap<>();
-    data.put(WorkerProtocol.IMPORT, base64(Serialization.asJson(vmi)));
-    data.put(WorkerProtocol.SOURCE, base64(Serialization.asJson(source)));
-    data.put(WorkerProtocol.CREDENTIALS, base64(Serialization.asJson(credentials)));
+    data.put(WorkerProtocol.IMPORT, json(vmi));
+    data.put(WorkerProtocol.SOURCE, json(source));
+    data.put(WorkerProtocol.CREDENTIALS, json(credentials));
     data.put(WorkerProtocol.SECRET, base64(Base64.getEncoder().encodeToString(key)));
     Secret secret =
         new SecretBuilder()
@@ -253,7 +256,7 @@ public final class JobDiskWorkers implements DiskWorkers {
           false);
     }
     // the worker needs the import's spec and annotations, not its status or managed fields
-    VirtualMachineImport copy = Serialization.clone(vmi);
+    VirtualMachineImport copy = JSON.convertValue(vmi, VirtualMachineImport.class);
     copy.setStatus(null);
     copy.getMetadata().setManagedFields(null);
     return copy;
@@ -289,6 +292,14 @@ public final class JobDiskWorkers implements DiskWorkers {
     source.getMetadata().setManagedFields(null);
     source.setAdditionalProperty("status", null);
     return source;
+  }
+
+  private static String json(Object object) {
+    try {
+      return Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(object));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + object.getClass().getSimpleName(), e);
+    }
   }
 
   private static String base64(String text) {
@@ -458,7 +469,17 @@ public final class JobDiskWorkers implements DiskWorkers {
                     c.getState() == null ? null : c.getState().getTerminated(),
                     c.getLastState() == null ? null : c.getLastState().getTerminated()))
         .filter(t -> t != null && t.getMessage() != null && !t.getMessage().isBlank())
-        .map(t -> t.getMessage().strip())
+        .map(t -> lastLines(t.getMessage()))
         .findFirst();
+  }
+
+  /**
+   * The end of a termination message (the worker's own, or the end of its log): its last lines, at
+   * most 800 characters, for a status message.
+   */
+  static String lastLines(String message) {
+    List<String> lines = message.strip().lines().filter(l -> !l.isBlank()).toList();
+    String tail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size()));
+    return tail.length() <= 800 ? tail : "..." + tail.substring(tail.length() - 800);
   }
 }

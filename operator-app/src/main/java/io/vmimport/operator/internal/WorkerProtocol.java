@@ -50,8 +50,8 @@ public final class WorkerProtocol {
   /** The port the worker serves its disks and status on. */
   public static final int PORT = 8080;
 
-  /** The name the status document is served under. */
-  static final String STATUS_NAME = "status.json";
+  /** The file name of the status document, in scratch and in its URL. */
+  public static final String STATUS_NAME = "status.json";
 
   /** The most bytes of a status document the operator reads. */
   static final int MAX_STATUS_BYTES = 1 << 20;

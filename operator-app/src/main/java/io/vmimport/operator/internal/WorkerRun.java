@@ -2,9 +2,10 @@ package io.vmimport.operator.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.ImportPhase;
 import io.vmimport.api.VmImportException;
@@ -44,6 +45,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkerRun implements ImportListener {
   private static final Logger log = LoggerFactory.getLogger(WorkerRun.class);
+  // JSON only: the image has no YAML parser, which fabric8's Serialization.unmarshal would load
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final ImportRequest request;
   private final Path statusFile;
@@ -61,13 +65,10 @@ public final class WorkerRun implements ImportListener {
 
   /** The import the files in {@code workDir} describe; see {@link WorkerProtocol}. */
   public static WorkerRun read(Path workDir, Path statusFile) {
-    VirtualMachineImport vmi =
-        Serialization.unmarshal(text(workDir, WorkerProtocol.IMPORT), VirtualMachineImport.class);
+    VirtualMachineImport vmi = json(workDir, WorkerProtocol.IMPORT, VirtualMachineImport.class);
     GenericKubernetesResource source =
-        Serialization.unmarshal(
-            text(workDir, WorkerProtocol.SOURCE), GenericKubernetesResource.class);
-    Secret credentials =
-        Serialization.unmarshal(text(workDir, WorkerProtocol.CREDENTIALS), Secret.class);
+        json(workDir, WorkerProtocol.SOURCE, GenericKubernetesResource.class);
+    Secret credentials = json(workDir, WorkerProtocol.CREDENTIALS, Secret.class);
     // the operator checked the namespaces before it made this worker
     NamespacePolicy trusted = new NamespacePolicy(true, true, Set.of(), "", "");
     ImportSpec spec = ImportSpecs.from(vmi, trusted);
@@ -162,6 +163,17 @@ public final class WorkerRun implements ImportListener {
       Files.move(temp, statusFile, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the status " + statusFile, e);
+    }
+  }
+
+  private static <T> T json(Path dir, String name, Class<T> type) {
+    try {
+      return JSON.readValue(text(dir, name), type);
+    } catch (IOException e) {
+      throw new VmImportException(
+          ErrorCode.INVALID_SPEC,
+          "the disk worker's " + dir.resolve(name) + " is not a " + type.getSimpleName() + ": " + e,
+          e);
     }
   }
 
