@@ -184,7 +184,9 @@ class OperatorJobsIT {
     List<Path> raws = new ArrayList<>();
     for (int i = 0; i < vms.size(); i++) {
       Path raw = dir.resolve(vms.get(i) + ".raw");
-      OperatorVmwareIT.writeRandom(raw, 4 << 20, 2 << 20, 100 + i);
+      // 3 MiB of data: seconds through the proxy, two at a time, so that each export is seen
+      // under way
+      OperatorVmwareIT.writeRandom(raw, 4 << 20, 3 << 20, 100 + i);
       raws.add(raw);
       vcsim.addVm(vms.get(i), raw);
       vcsim.govc("vm.migrate", "-host", "/DC0/host/DC0_C0/DC0_C0_H0", vms.get(i));
@@ -219,7 +221,7 @@ class OperatorJobsIT {
                       @Override
                       public void onClose(WatcherException cause) {}
                     })) {
-      proxy.limit(4 * SLOW_SOURCE);
+      proxy.limit(SLOW_SOURCE);
       applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
       for (String vm : vms) {
         VirtualMachineImport vmi =
@@ -291,7 +293,9 @@ class OperatorJobsIT {
       assertThat(progress).as("VMExportFailed of %s", TestCluster.describe(failed)).isNotNull();
       assertThat(progress.message)
           .contains("Job " + NS + "/vmimport-worker-" + failed.getMetadata().getUid())
-          .contains("BackoffLimitExceeded");
+          .contains("BackoffLimitExceeded")
+          .as("how the worker ended: killed")
+          .contains("the worker's last run: exit code 137");
     }
     assertNoWorkerObjectsLeft();
   }

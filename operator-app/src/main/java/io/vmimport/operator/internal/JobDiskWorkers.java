@@ -58,6 +58,9 @@ public final class JobDiskWorkers implements DiskWorkers {
   // JSON only: the image has no YAML parser, which fabric8's Serialization may load
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** How often a worker's Job and pod are read while the worker answers its polls. */
+  private static final Duration API_CHECK_INTERVAL = Duration.ofSeconds(30);
+
   /** The label holding the uid of the import a worker object belongs to. */
   public static final String IMPORT_UID = "vmimport.io/import-uid";
 
@@ -329,6 +332,8 @@ public final class JobDiskWorkers implements DiskWorkers {
     private final ImportRef ref;
     private final String jobUid;
     private byte[] key;
+    private String podIp;
+    private Instant checkedAt = Instant.MIN;
 
     JobWorker(ImportRef ref, Job job) {
       this.ref = ref;
@@ -337,6 +342,16 @@ public final class JobDiskWorkers implements DiskWorkers {
 
     @Override
     public WorkerReport poll() {
+      // the worker itself answers every poll; the API server is asked only every
+      // API_CHECK_INTERVAL, or when the worker does not answer
+      if (podIp != null && Instant.now().isBefore(checkedAt.plus(API_CHECK_INTERVAL))) {
+        Optional<WorkerReport> report = status(podIp);
+        if (report.isPresent()) {
+          return report.get();
+        }
+      }
+      checkedAt = Instant.now();
+      podIp = null;
       String name = name(ref);
       Job job = client.batch().v1().jobs().inNamespace(namespace()).withName(name).get();
       if (job == null || !jobUid.equals(job.getMetadata().getUid())) {
@@ -367,7 +382,7 @@ public final class JobDiskWorkers implements DiskWorkers {
                     + ": "
                     + failed.get().getMessage()
                     + ")"
-                    + lastTermination(pods).map(m -> "; the worker's last words: " + m).orElse(""),
+                    + lastTermination(pods).map(m -> "; the worker's last run: " + m).orElse(""),
                 null,
                 false));
       }
@@ -379,7 +394,8 @@ public final class JobDiskWorkers implements DiskWorkers {
       if (running.isEmpty()) {
         return WorkerReport.starting();
       }
-      return status(running.get().getStatus().getPodIP()).orElse(WorkerReport.starting());
+      podIp = running.get().getStatus().getPodIP();
+      return status(podIp).orElse(WorkerReport.starting());
     }
 
     private List<Pod> pods(Job job) {
@@ -458,7 +474,10 @@ public final class JobDiskWorkers implements DiskWorkers {
     }
   }
 
-  /** What the worker's process said when it last ended (its termination message), if anything. */
+  /**
+   * How the worker's process last ended: its exit code and reason, and what it said (its
+   * termination message, or the end of its log).
+   */
   private static Optional<String> lastTermination(List<Pod> pods) {
     return pods.stream()
         .filter(p -> p.getStatus() != null && p.getStatus().getContainerStatuses() != null)
@@ -468,8 +487,15 @@ public final class JobDiskWorkers implements DiskWorkers {
                 java.util.stream.Stream.of(
                     c.getState() == null ? null : c.getState().getTerminated(),
                     c.getLastState() == null ? null : c.getLastState().getTerminated()))
-        .filter(t -> t != null && t.getMessage() != null && !t.getMessage().isBlank())
-        .map(t -> lastLines(t.getMessage()))
+        .filter(t -> t != null)
+        .map(
+            t ->
+                "exit code "
+                    + t.getExitCode()
+                    + (t.getReason() == null ? "" : " (" + t.getReason() + ")")
+                    + (t.getMessage() == null || t.getMessage().isBlank()
+                        ? ""
+                        : ": " + lastLines(t.getMessage())))
         .findFirst();
   }
 
@@ -478,8 +504,22 @@ public final class JobDiskWorkers implements DiskWorkers {
    * most 800 characters, for a status message.
    */
   static String lastLines(String message) {
-    List<String> lines = message.strip().lines().filter(l -> !l.isBlank()).toList();
+    List<String> lines =
+        message.strip().lines().filter(l -> !l.isBlank()).map(JobDiskWorkers::logMessage).toList();
     String tail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 4), lines.size()));
     return tail.length() <= 800 ? tail : "..." + tail.substring(tail.length() - 800);
+  }
+
+  /** The message of a JSON log line (the image logs JSON), or the line as it is. */
+  private static String logMessage(String line) {
+    if (!line.startsWith("{")) {
+      return line;
+    }
+    try {
+      String text = JSON.readTree(line).path("message").asText("");
+      return text.isEmpty() ? line : text;
+    } catch (JsonProcessingException e) {
+      return line;
+    }
   }
 }

@@ -8,6 +8,7 @@ import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
 import io.vmimport.core.DiskWorkers;
 import io.vmimport.core.WorkerReport;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -16,14 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows a disk worker until it reaches a stage: polls it every poll interval, hands its disk
- * progress and conditions to the run's listener as if the run made them, and turns its failure into
- * the run's. Has no deadline of its own (an export takes as long as the disks need); a cancel
- * interrupts the wait. A worker that stays unreachable is the worker's keeper's to report (its
- * {@code poll} fails then).
+ * Follows a disk worker until it reaches a stage: polls it every second (or the poll interval, when
+ * shorter), hands its disk progress and conditions to the run's listener as if the run made them,
+ * and turns its failure into the run's. Has no deadline of its own (an export takes as long as the
+ * disks need); a cancel interrupts the wait. A worker that stays unreachable is the worker's
+ * keeper's to report (its {@code poll} fails then).
  */
 final class RemoteDiskWork {
   private static final Logger log = LoggerFactory.getLogger(RemoteDiskWork.class);
+
+  private static final Duration MOST_OFTEN = Duration.ofSeconds(1);
 
   private final EngineServices services;
   private final ImportReporter report;
@@ -51,8 +54,17 @@ final class RemoteDiskWork {
       if (now.stage().compareTo(stage) >= 0) {
         return now;
       }
-      Deadline.sleep(services.time(), services.config().pollInterval());
+      Deadline.sleep(services.time(), interval());
     }
+  }
+
+  /**
+   * How often the worker is asked: every second at most, so that its progress shows as it moves
+   * (asking it is cheap; its keeper decides how often the cluster is asked).
+   */
+  private Duration interval() {
+    Duration configured = services.config().pollInterval();
+    return configured.compareTo(MOST_OFTEN) < 0 ? configured : MOST_OFTEN;
   }
 
   private void forward(WorkerReport now) {
