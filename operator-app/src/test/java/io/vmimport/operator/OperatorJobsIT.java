@@ -151,7 +151,15 @@ class OperatorJobsIT {
     startOperator(3, 2, 2);
     applySecret();
     applySource(vcsim.endpoint());
-    cluster.apply(web01("jobs-web01"));
+    VirtualMachineImport web01 = web01("jobs-web01");
+    // the import's own placement for its worker
+    web01
+        .getMetadata()
+        .setAnnotations(
+            Map.of(
+                WorkerJobSpec.PLACEMENT_ANNOTATION,
+                "{\"nodeSelector\": {\"kubernetes.io/hostname\": \"node-3\"}}"));
+    cluster.apply(web01);
 
     VirtualMachineImport done = cluster.awaitStatus("jobs-web01", "virtualMachineRunning");
     cluster.harvester.assertHealthy();
@@ -169,6 +177,11 @@ class OperatorJobsIT {
     assertThat(pod.getSpec().getContainers().get(0).getCommand())
         .isEqualTo(OperatorConfig.WORKER_COMMAND);
     assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+    assertThat(kubelet.podsPerNode())
+        .as("pods per node: the annotation chose node-3")
+        .containsEntry("node-3", 1)
+        .containsEntry("node-1", 0)
+        .containsEntry("node-2", 0);
     assertThat(pod.getSpec().getServiceAccountName())
         .isEqualTo(TestCluster.JOBS_CHART.workerServiceAccount());
     assertThat(kubelet.logs(NS, pod.getMetadata().getName()))
@@ -271,6 +284,33 @@ class OperatorJobsIT {
       assertThat(log)
           .as("the worker's log")
           .contains("disk-0 was finished by an earlier run, not exporting it again");
+    }
+    cluster.assertDownloadsMatch(raws);
+    assertNoWorkerObjectsLeft();
+  }
+
+  @Test
+  void aRestartedOperatorFollowsTheWorkerItsPredecessorStarted() throws Exception {
+    startOperator(3, 1, 2);
+    List<Path> raws = OperatorVmwareIT.bigVmDisks(dir);
+    vcsim.addVm("big01", raws.toArray(Path[]::new));
+    applySecret();
+    try (ThrottlingProxy proxy = ThrottlingProxy.to(URI.create(vcsim.endpoint()).getPort())) {
+      proxy.limit(SLOW_SOURCE);
+      applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
+      cluster.apply(OperatorVmwareIT.big01("restarted"));
+      cluster.await("restarted", OperatorVmwareIT::exporting, false);
+      String pod = onlyPod().getMetadata().getName();
+      long pid = kubelet.process(NS, pod).pid();
+
+      operator.close();
+      operator = cluster.startOperator(Optional.empty(), 2);
+      proxy.limit(0);
+      cluster.awaitStatus("restarted", "virtualMachineRunning");
+      assertThat(workerPods.keySet()).as("worker pods ever").containsExactly(pod);
+      assertThat(kubelet.process(NS, pod).pid())
+          .as("the worker's process: the same, not restarted")
+          .isEqualTo(pid);
     }
     cluster.assertDownloadsMatch(raws);
     assertNoWorkerObjectsLeft();
