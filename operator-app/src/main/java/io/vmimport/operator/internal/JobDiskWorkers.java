@@ -87,6 +87,37 @@ public final class JobDiskWorkers implements DiskWorkers {
 
   @Override
   public DiskWorker start(ImportRequest request, TargetVm vm) {
+    return api("start the disk worker of " + request.ref(), () -> startWorker(request, vm));
+  }
+
+  @Override
+  public void discard(ImportRef ref) {
+    api(
+        "remove the disk worker of " + ref,
+        () -> {
+          discardWorkers(ref);
+          return null;
+        });
+  }
+
+  /**
+   * A call of the API server whose refusal is an import's error: retryable when it may pass by
+   * itself (a conflict, throttling, a server error, a broken connection), else naming what failed.
+   */
+  private static <T> T api(String what, java.util.function.Supplier<T> call) {
+    try {
+      return call.get();
+    } catch (KubernetesClientException e) {
+      String reason =
+          e.getStatus() != null && e.getStatus().getMessage() != null
+              ? e.getStatus().getMessage()
+              : e.getMessage();
+      throw new VmImportException(
+          ErrorCode.TARGET_FAILED, "cannot " + what + ": " + reason, e, ApiRetry.passes(e));
+    }
+  }
+
+  private DiskWorker startWorker(ImportRequest request, TargetVm vm) {
     ImportRef ref = request.ref();
     String name = name(ref);
     Job job = client.batch().v1().jobs().inNamespace(namespace()).withName(name).get();
@@ -106,8 +137,7 @@ public final class JobDiskWorkers implements DiskWorkers {
     return new JobWorker(ref, job);
   }
 
-  @Override
-  public void discard(ImportRef ref) {
+  private void discardWorkers(ImportRef ref) {
     String name = name(ref);
     Map<String, String> ours = Map.of(IMPORT_UID, ref.uid());
     for (Job job :
@@ -342,6 +372,10 @@ public final class JobDiskWorkers implements DiskWorkers {
 
     @Override
     public WorkerReport poll() {
+      return api("read the disk worker of " + ref, this::pollWorker);
+    }
+
+    private WorkerReport pollWorker() {
       // the worker itself answers every poll; the API server is asked only every
       // API_CHECK_INTERVAL, or when the worker does not answer
       if (podIp != null && Instant.now().isBefore(checkedAt.plus(API_CHECK_INTERVAL))) {
