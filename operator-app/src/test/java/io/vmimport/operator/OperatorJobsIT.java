@@ -68,6 +68,9 @@ class OperatorJobsIT {
 
   private Watch podWatch;
 
+  /** The slow way to vcsim of the tests that act mid-export; closed after each test. */
+  private ThrottlingProxy proxy;
+
   @BeforeEach
   void setUp() throws Exception {
     Crds.assumePresent();
@@ -107,6 +110,9 @@ class OperatorJobsIT {
       }
     } finally {
       try {
+        if (proxy != null) {
+          proxy.close();
+        }
         if (podWatch != null) {
           podWatch.close();
         }
@@ -265,26 +271,21 @@ class OperatorJobsIT {
   void aKilledWorkerContinuesFromItsLastFinishedDisk() throws Exception {
     startOperator(1, 1, 2);
     List<Path> raws = OperatorVmwareIT.bigVmDisks(dir);
-    vcsim.addVm("big01", raws.toArray(Path[]::new));
-    applySecret();
-    try (ThrottlingProxy proxy = ThrottlingProxy.to(URI.create(vcsim.endpoint()).getPort())) {
-      proxy.limit(SLOW_SOURCE);
-      applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
-      cluster.apply(OperatorVmwareIT.big01("killed"));
-      cluster.await("killed", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
-      Pod pod = onlyPod();
-      long pid = kubelet.process(NS, pod.getMetadata().getName()).pid();
-      kubelet.kill(NS, pod.getMetadata().getName());
-      proxy.limit(0);
-      cluster.awaitStatus("killed", "virtualMachineRunning");
-      String log = kubelet.logs(NS, pod.getMetadata().getName());
-      assertThat(kubelet.process(NS, pod.getMetadata().getName()).pid())
-          .as("the worker ran again in the same pod")
-          .isNotEqualTo(pid);
-      assertThat(log)
-          .as("the worker's log")
-          .contains("disk-0 was finished by an earlier run, not exporting it again");
-    }
+    slowBig01(raws);
+    cluster.apply(OperatorVmwareIT.big01("killed"));
+    cluster.await("killed", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
+    Pod pod = onlyPod();
+    long pid = kubelet.process(NS, pod.getMetadata().getName()).pid();
+    kubelet.kill(NS, pod.getMetadata().getName());
+    proxy.limit(0);
+    cluster.awaitStatus("killed", "virtualMachineRunning");
+    String log = kubelet.logs(NS, pod.getMetadata().getName());
+    assertThat(kubelet.process(NS, pod.getMetadata().getName()).pid())
+        .as("the worker ran again in the same pod")
+        .isNotEqualTo(pid);
+    assertThat(log)
+        .as("the worker's log")
+        .contains("disk-0 was finished by an earlier run, not exporting it again");
     cluster.assertDownloadsMatch(raws);
     assertNoWorkerObjectsLeft();
   }
@@ -293,25 +294,20 @@ class OperatorJobsIT {
   void aRestartedOperatorFollowsTheWorkerItsPredecessorStarted() throws Exception {
     startOperator(3, 1, 2);
     List<Path> raws = OperatorVmwareIT.bigVmDisks(dir);
-    vcsim.addVm("big01", raws.toArray(Path[]::new));
-    applySecret();
-    try (ThrottlingProxy proxy = ThrottlingProxy.to(URI.create(vcsim.endpoint()).getPort())) {
-      proxy.limit(SLOW_SOURCE);
-      applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
-      cluster.apply(OperatorVmwareIT.big01("restarted"));
-      cluster.await("restarted", OperatorVmwareIT::exporting, false);
-      String pod = onlyPod().getMetadata().getName();
-      long pid = kubelet.process(NS, pod).pid();
+    slowBig01(raws);
+    cluster.apply(OperatorVmwareIT.big01("restarted"));
+    cluster.await("restarted", OperatorVmwareIT::exporting, false);
+    String pod = onlyPod().getMetadata().getName();
+    long pid = kubelet.process(NS, pod).pid();
 
-      operator.close();
-      operator = cluster.startOperator(Optional.empty(), 2);
-      proxy.limit(0);
-      cluster.awaitStatus("restarted", "virtualMachineRunning");
-      assertThat(workerPods.keySet()).as("worker pods ever").containsExactly(pod);
-      assertThat(kubelet.process(NS, pod).pid())
-          .as("the worker's process: the same, not restarted")
-          .isEqualTo(pid);
-    }
+    operator.close();
+    operator = cluster.startOperator(Optional.empty(), 2);
+    proxy.limit(0);
+    cluster.awaitStatus("restarted", "virtualMachineRunning");
+    assertThat(workerPods.keySet()).as("worker pods ever").containsExactly(pod);
+    assertThat(kubelet.process(NS, pod).pid())
+        .as("the worker's process: the same, not restarted")
+        .isEqualTo(pid);
     cluster.assertDownloadsMatch(raws);
     assertNoWorkerObjectsLeft();
   }
@@ -320,23 +316,18 @@ class OperatorJobsIT {
   void aWorkerFailingBeyondItsRetriesFailsTheImportWithTheReason() throws Exception {
     startOperator(0, 1, 2);
     List<Path> raws = OperatorVmwareIT.bigVmDisks(dir);
-    vcsim.addVm("big01", raws.toArray(Path[]::new));
-    applySecret();
-    try (ThrottlingProxy proxy = ThrottlingProxy.to(URI.create(vcsim.endpoint()).getPort())) {
-      proxy.limit(SLOW_SOURCE);
-      applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
-      cluster.apply(OperatorVmwareIT.big01("doomed"));
-      cluster.await("doomed", OperatorVmwareIT::exporting, false);
-      kubelet.kill(NS, onlyPod().getMetadata().getName());
-      VirtualMachineImport failed = cluster.awaitStatus("doomed", "VMMigrationFailed", true);
-      Condition progress = condition(failed.getStatus().importConditions, "VMExportFailed");
-      assertThat(progress).as("VMExportFailed of %s", TestCluster.describe(failed)).isNotNull();
-      assertThat(progress.message)
-          .contains("Job " + NS + "/vmimport-worker-" + failed.getMetadata().getUid())
-          .contains("BackoffLimitExceeded")
-          .as("how the worker ended: killed")
-          .contains("the worker's last run: exit code 137");
-    }
+    slowBig01(raws);
+    cluster.apply(OperatorVmwareIT.big01("doomed"));
+    cluster.await("doomed", OperatorVmwareIT::exporting, false);
+    kubelet.kill(NS, onlyPod().getMetadata().getName());
+    VirtualMachineImport failed = cluster.awaitStatus("doomed", "VMMigrationFailed", true);
+    Condition progress = condition(failed.getStatus().importConditions, "VMExportFailed");
+    assertThat(progress).as("VMExportFailed of %s", TestCluster.describe(failed)).isNotNull();
+    assertThat(progress.message)
+        .contains("Job " + NS + "/vmimport-worker-" + failed.getMetadata().getUid())
+        .contains("BackoffLimitExceeded")
+        .as("how the worker ended: killed")
+        .contains("the worker's last run: exit code 137");
     assertNoWorkerObjectsLeft();
   }
 
@@ -344,22 +335,29 @@ class OperatorJobsIT {
   void deletingAnImportMidExportStopsItsWorkerWhichReleasesTheSource() throws Exception {
     startOperator(3, 1, 2);
     List<Path> raws = OperatorVmwareIT.bigVmDisks(dir);
-    vcsim.addVm("big01", raws.toArray(Path[]::new));
-    applySecret();
-    try (ThrottlingProxy proxy = ThrottlingProxy.to(URI.create(vcsim.endpoint()).getPort())) {
-      proxy.limit(SLOW_SOURCE);
-      applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
-      cluster.apply(OperatorVmwareIT.big01("deleted"));
-      cluster.await("deleted", OperatorVmwareIT::exporting, false);
-      String pod = onlyPod().getMetadata().getName();
-      cluster.deleteAndAwaitGone("deleted");
-      assertThat(kubelet.logs(NS, pod))
-          .as("the worker's log")
-          .contains("told to stop: cancelling the import")
-          .containsPattern("NFC lease \\S+ aborted");
-    }
+    slowBig01(raws);
+    cluster.apply(OperatorVmwareIT.big01("deleted"));
+    cluster.await("deleted", OperatorVmwareIT::exporting, false);
+    String pod = onlyPod().getMetadata().getName();
+    cluster.deleteAndAwaitGone("deleted");
+    assertThat(kubelet.logs(NS, pod))
+        .as("the worker's log")
+        .contains("told to stop: cancelling the import")
+        .containsPattern("NFC lease \\S+ aborted");
     assertNoWorkerObjectsLeft();
     cluster.assertNothingLeftInHarvesterOrScratch();
+  }
+
+  /**
+   * big01 in vcsim with {@code raws} as its disks, and the source "vcsim" reaching it through a
+   * proxy that sends {@link #SLOW_SOURCE}, so that a test can act while it is exported.
+   */
+  private void slowBig01(List<Path> raws) throws Exception {
+    vcsim.addVm("big01", raws.toArray(Path[]::new));
+    applySecret();
+    proxy = ThrottlingProxy.to(URI.create(vcsim.endpoint()).getPort());
+    proxy.limit(SLOW_SOURCE);
+    applySource("https://127.0.0.1:" + proxy.port() + "/sdk");
   }
 
   /** No Job, Secret, Pod or PVC of a worker remains. */
