@@ -11,6 +11,10 @@ command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 # throw-away CA
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# the operator tests' kubelet runs each container in a process group of its own (setsid) and
+# kills the whole group (kill -KILL -- -pgid), as a container runtime would
+command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+[ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)
 
 # boot-check: the test guest is built with mmdebstrap and booted under QEMU (BIOS and OVMF);
 # without recommends, which would pull in a desktop's worth of QEMU's optional parts
