@@ -132,6 +132,11 @@ class OperatorJobsIT {
   }
 
   private void startOperator(int retries, int parallelDisks, int concurrentImports) {
+    startOperator(retries, parallelDisks, concurrentImports, Optional.empty());
+  }
+
+  private void startOperator(
+      int retries, int parallelDisks, int concurrentImports, Optional<String> scratchClass) {
     cluster.diskWorkers =
         Optional.of(
             new WorkerJobSpec.Settings(
@@ -141,7 +146,7 @@ class OperatorJobsIT {
                 // the account the chart makes for the workers
                 TestCluster.JOBS_CHART.workerServiceAccount(),
                 retries,
-                Optional.empty(),
+                scratchClass,
                 WorkerJobSpec.Placement.ANYWHERE,
                 new ResourceRequirements(),
                 GuestConversionPolicy.NEVER,
@@ -269,13 +274,20 @@ class OperatorJobsIT {
 
   @Test
   void aKilledWorkerContinuesFromItsLastFinishedDisk() throws Exception {
-    startOperator(1, 1, 2);
+    // scratch on an ephemeral volume of the storage class: it outlives the process, not the pod
+    startOperator(1, 1, 2, Optional.of("harvester-longhorn"));
     List<Path> raws = OperatorVmwareIT.bigVmDisks(dir);
     slowBig01(raws);
     cluster.apply(OperatorVmwareIT.big01("killed"));
     cluster.await("killed", OperatorVmwareIT::firstDiskDoneSecondExporting, false);
     Pod pod = onlyPod();
     long pid = kubelet.process(NS, pod.getMetadata().getName()).pid();
+    assertThat(
+            client.persistentVolumeClaims().inNamespace(NS).list().getItems().stream()
+                .map(c -> c.getSpec().getStorageClassName())
+                .toList())
+        .as("the worker's scratch volume")
+        .containsExactly("harvester-longhorn");
     kubelet.kill(NS, pod.getMetadata().getName());
     proxy.limit(0);
     cluster.awaitStatus("killed", "virtualMachineRunning");

@@ -18,18 +18,14 @@ import io.vmimport.api.target.RemoteImageTarget;
 import io.vmimport.api.target.TargetDisk;
 import io.vmimport.api.target.TargetStatus;
 import io.vmimport.api.target.TargetVm;
-import io.vmimport.core.DiskWorkers;
 import io.vmimport.core.ImportResult;
-import io.vmimport.core.WorkerReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -221,21 +217,14 @@ public final class ImportRun {
     if (!(target instanceof RemoteImageTarget remote)) {
       throw RemoteDiskWork.notRemote(target.getClass().getSimpleName());
     }
-    DiskWorkers workers = services.diskWorkers().orElseThrow();
     TargetVm vm = checked.vm();
-    RemoteDiskWork work;
+    RemoteDiskWork work =
+        new RemoteDiskWork(services, report, services.diskWorkers().orElseThrow(), remote);
     try (SourceHostSlots.Slot slot = takeHostSlot(checked.source())) {
       powerOff(session, provider, checked);
       step("export");
-      work =
-          new RemoteDiskWork(
-              services,
-              report,
-              services
-                  .retrier()
-                  .call("starting the disk worker", () -> workers.start(request, vm)));
       try {
-        work.await(WorkerReport.Stage.CONVERTING);
+        work.export(request, vm);
       } catch (VmImportException e) {
         exportFailed(e);
         throw e;
@@ -243,25 +232,9 @@ public final class ImportRun {
     }
     exported(vm);
     step("convert-guest");
-    Map<String, URI> urls = work.await(WorkerReport.Stage.SERVING).images();
+    work.awaitServed();
     step("publish");
-    List<PublishedImage> images =
-        new ImagePublisher(services, target, report)
-            .publish(
-                vm,
-                disk ->
-                    remote.publish(
-                        vm,
-                        disk,
-                        Optional.ofNullable(urls.get(disk.name()))
-                            .orElseThrow(
-                                () ->
-                                    new VmImportException(
-                                        ErrorCode.INTERNAL,
-                                        "the disk worker serves no " + disk.name()))));
-    // the target has the bytes: the worker, its scratch and its credentials go
-    services.retrier().run("removing the disk worker", () -> workers.discard(ref));
-    return images;
+    return work.publish(vm);
   }
 
   private void powerOff(

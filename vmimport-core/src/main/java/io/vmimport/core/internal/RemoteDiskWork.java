@@ -6,18 +6,29 @@ import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
 import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
+import io.vmimport.api.model.ImportRequest;
+import io.vmimport.api.target.PublishedImage;
+import io.vmimport.api.target.RemoteImageTarget;
+import io.vmimport.api.target.TargetDisk;
+import io.vmimport.api.target.TargetVm;
 import io.vmimport.core.DiskWorkers;
 import io.vmimport.core.WorkerReport;
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows a disk worker until it reaches a stage: polls it every second (or the poll interval, when
+ * The disk work of a run done by a worker ({@link DiskWorkers}): starts it once the source VM is
+ * off, follows it through export and guest conversion, publishes the disks from where it serves
+ * them, and removes it once the target has them.
+ *
+ * <p>Follows the worker until it reaches a stage: polls it every second (or the poll interval, when
  * shorter), hands its disk progress and conditions to the run's listener as if the run made them,
  * and turns its failure into the run's. Has no deadline of its own (an export takes as long as the
  * disks need); a cancel interrupts the wait. A worker that stays unreachable is the worker's
@@ -30,19 +41,61 @@ final class RemoteDiskWork {
 
   private final EngineServices services;
   private final ImportReporter report;
-  private final DiskWorkers.DiskWorker worker;
+  private final DiskWorkers workers;
+  private final RemoteImageTarget target;
+  private DiskWorkers.DiskWorker worker;
+  private Map<String, URI> urls = Map.of();
   private final Map<String, DiskProgress> lastProgress = new HashMap<>();
   private final Set<ImportCondition> conditionsSeen = new HashSet<>();
   private WorkerReport.Stage lastStage;
 
-  RemoteDiskWork(EngineServices services, ImportReporter report, DiskWorkers.DiskWorker worker) {
+  RemoteDiskWork(
+      EngineServices services,
+      ImportReporter report,
+      DiskWorkers workers,
+      RemoteImageTarget target) {
     this.services = requireNonNull(services, "services is null");
     this.report = requireNonNull(report, "report is null");
-    this.worker = requireNonNull(worker, "worker is null");
+    this.workers = requireNonNull(workers, "workers is null");
+    this.target = requireNonNull(target, "target is null");
+  }
+
+  /** Starts the worker (or finds it) and waits until it has exported the disks of {@code vm}. */
+  void export(ImportRequest request, TargetVm vm) {
+    worker = services.retrier().call("starting the disk worker", () -> workers.start(request, vm));
+    await(WorkerReport.Stage.CONVERTING);
+  }
+
+  /** Waits until the worker has converted the guest and serves every disk. */
+  void awaitServed() {
+    urls = await(WorkerReport.Stage.SERVING).images();
+  }
+
+  /**
+   * Publishes each disk from where the worker serves it and waits until the target has them all;
+   * then the worker, its scratch and its credentials go.
+   *
+   * @return the images in disk order
+   */
+  List<PublishedImage> publish(TargetVm vm) {
+    List<PublishedImage> images =
+        new ImagePublisher(services, target, report).publish(vm, disk -> publishOne(vm, disk));
+    services.retrier().run("removing the disk worker", () -> workers.discard(report.ref()));
+    return images;
+  }
+
+  private PublishedImage publishOne(TargetVm vm, TargetDisk disk) {
+    URI url = urls.get(disk.name());
+    if (url == null) {
+      throw new VmImportException(
+          ErrorCode.INTERNAL,
+          "the disk worker serves no " + disk.name() + ", only " + urls.keySet());
+    }
+    return target.publish(vm, disk, url);
   }
 
   /** Waits until the worker has reached {@code stage} or a later one; returns what it reports. */
-  WorkerReport await(WorkerReport.Stage stage) {
+  private WorkerReport await(WorkerReport.Stage stage) {
     while (true) {
       WorkerReport now = services.retrier().call("status of the disk worker", worker::poll);
       forward(now);
