@@ -367,6 +367,39 @@ class HarvesterTargetIT {
   }
 
   @Test
+  void aDiskServedByAWorkerKeepsItsImageWhileItsUrlHoldsAndGetsANewOneFromAnotherPod()
+      throws Exception {
+    TargetVm vm = TestVms.webServer(NS, "import-worker", Optional.of("lvm"));
+    images.hold("disk-0");
+    TargetDisk disk = vm.disks().get(0);
+    Path file = writeDisk(vm, disk, 11);
+    byte[] key = new byte[32];
+    new java.util.Random(3).nextBytes(key);
+    String token = ImageServer.derivedToken(key, "disk/" + file.getFileName());
+    try (ImageServer worker = ImageServer.start(ImageServerConfig.loopback())) {
+      URI url = worker.registerAs(token, file).toURI();
+      PublishedImage before = target.publish(vm, disk, url);
+      assertThat(before.location()).isEqualTo(url.toString());
+      assertThat(target.imageStatus(vm, before).state()).isEqualTo(TargetStatus.State.PENDING);
+      assertThat(target.publish(vm, disk, url))
+          .as("published again while the worker serves the same URL")
+          .isEqualTo(before);
+    }
+    // the worker's pod is replaced: another address, the same token
+    try (ImageServer worker = ImageServer.start(ImageServerConfig.loopback())) {
+      URI url = worker.registerAs(token, file).toURI();
+      PublishedImage after = target.publish(vm, disk, url);
+      images.release("disk-0");
+
+      assertThat(after.imageName()).endsWith("-disk-0-2");
+      assertThat(imagesOf("disk-0"))
+          .extracting(i -> i.getMetadata().getName())
+          .containsExactly(after.imageName());
+      assertThat(awaitImage(vm, after)).isEqualTo(TargetStatus.ready());
+    }
+  }
+
+  @Test
   void preflightNamesTheMissingNetworkAndStorageClass() {
     TargetVm vm = TestVms.webServer("other", "import-x", Optional.of("fast-nvme"));
 
