@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * The target of a disk worker (the operator's {@code diskWork: jobs}): each converted disk stays in
  * the worker's scratch and is served by its {@link ImageServer} under a token derived from the
  * worker's secret, so that the worker hands out the same URL for a disk after its process restarts.
- * It creates no VM: its import ends with the disks served, and the operator, which knows the secret
- * too, publishes them to Harvester.
+ * It creates no VM: its import ends with the disks served, and the operator, which reads their URLs
+ * from the worker's status, publishes them to Harvester.
  */
 public final class ServedDiskTarget implements ImportTarget {
   private final ImageServer server;
@@ -41,8 +41,8 @@ public final class ServedDiskTarget implements ImportTarget {
     this.format = requireNonNull(format, "format is null");
   }
 
-  /** The token a disk's file is served under; the operator derives it the same way. */
-  public static String diskToken(byte[] secret, TargetDisk disk, DiskFormat format) {
+  /** The token a disk's file is served under, the same in every process of the worker. */
+  private static String diskToken(byte[] secret, TargetDisk disk, DiskFormat format) {
     return ImageServer.derivedToken(secret, "disk/" + fileName(disk, format));
   }
 
