@@ -89,7 +89,7 @@ final class PodSandbox {
             || volume.getSecret() != null) {
           local = dir.resolve("volumes").resolve(volume.getName());
         } else {
-          throw new UnsupportedOperationException(
+          throw new PodSpecNotSimulated(
               "volume '"
                   + volume.getName()
                   + "' of pod "
@@ -140,7 +140,7 @@ final class PodSandbox {
       command.add(expand(part, env, paths));
     }
     if (nullSafe(container.getCommand()).isEmpty()) {
-      throw new UnsupportedOperationException(
+      throw new PodSpecNotSimulated(
           "container "
               + container.getName()
               + " of pod "
@@ -181,7 +181,7 @@ final class PodSandbox {
     env.put("HOSTNAME", pod.getMetadata().getName());
     env.putAll(clusterEnv);
     if (container.getEnvFrom() != null && !container.getEnvFrom().isEmpty()) {
-      throw new UnsupportedOperationException("envFrom is unknown to the test kubelet");
+      throw new PodSpecNotSimulated("envFrom is unknown to the test kubelet");
     }
     for (EnvVar variable : nullSafe(container.getEnv())) {
       Optional<String> value = value(variable, env, paths);
@@ -219,7 +219,7 @@ final class PodSandbox {
       }
       return data.map(d -> d.get(ref.getKey())).map(v -> rewrite(v, paths));
     }
-    throw new UnsupportedOperationException(
+    throw new PodSpecNotSimulated(
         "env " + variable.getName() + ": the test kubelet knows value, fieldRef and secretKeyRef");
   }
 
@@ -234,8 +234,7 @@ final class PodSandbox {
       case "status.podIP", "status.podIPs" -> ip;
       case "status.hostIP", "status.hostIPs" -> "127.0.0.1";
       default ->
-          throw new UnsupportedOperationException(
-              "fieldRef " + path + " is unknown to the test kubelet");
+          throw new PodSpecNotSimulated("fieldRef " + path + " is unknown to the test kubelet");
     };
   }
 

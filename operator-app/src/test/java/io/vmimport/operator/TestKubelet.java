@@ -282,7 +282,7 @@ final class TestKubelet implements AutoCloseable {
     Integer parallelism = job.getSpec().getParallelism();
     if (completions != null && completions != 1 || parallelism != null && parallelism != 1) {
       errors.add(
-          new UnsupportedOperationException(
+          new PodSpecNotSimulated(
               "Job "
                   + run.namespace
                   + "/"
@@ -332,7 +332,7 @@ final class TestKubelet implements AutoCloseable {
               .name());
     } catch (TestScheduler.Unschedulable e) {
       unschedulable = Optional.of(e.getMessage());
-    } catch (UnsupportedOperationException e) {
+    } catch (PodSpecNotSimulated e) {
       errors.add(e);
       unschedulable = Optional.of("the test kubelet cannot schedule this pod: " + e.getMessage());
     }
@@ -372,8 +372,7 @@ final class TestKubelet implements AutoCloseable {
       if (run.pod.getSpec().getContainers().size() != 1
           || run.pod.getSpec().getInitContainers() != null
               && !run.pod.getSpec().getInitContainers().isEmpty()) {
-        throw new UnsupportedOperationException(
-            "the test kubelet runs pods of one container alone");
+        throw new PodSpecNotSimulated("the test kubelet runs pods of one container alone");
       }
       if (run.sandbox == null) {
         run.sandbox = sandbox(run.pod);

@@ -45,7 +45,7 @@ final class TestScheduler {
    * The fitting node running the fewest pods ({@code runningPods}), the first such in node order.
    *
    * @throws Unschedulable naming why no node fits
-   * @throws UnsupportedOperationException for a node affinity operator this scheduler lacks
+   * @throws PodSpecNotSimulated for a node affinity operator this scheduler lacks
    */
   Node schedule(PodSpec spec, ToIntFunction<Node> runningPods) throws Unschedulable {
     Map<String, Integer> rejections = new LinkedHashMap<>();
@@ -113,7 +113,7 @@ final class TestScheduler {
     }
     for (NodeSelectorRequirement field : nullSafe(term.getMatchFields())) {
       if (!"metadata.name".equals(field.getKey())) {
-        throw new UnsupportedOperationException(
+        throw new PodSpecNotSimulated(
             "node affinity matchFields key '" + field.getKey() + "': only metadata.name exists");
       }
       if (!holds(field, node.name())) {
@@ -131,7 +131,7 @@ final class TestScheduler {
       case "Exists" -> value != null;
       case "DoesNotExist" -> value == null;
       default ->
-          throw new UnsupportedOperationException(
+          throw new PodSpecNotSimulated(
               "node affinity operator '"
                   + expression.getOperator()
                   + "' (key "
