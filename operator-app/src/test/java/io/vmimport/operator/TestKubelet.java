@@ -318,6 +318,7 @@ final class TestKubelet implements AutoCloseable {
     labels.put("batch.kubernetes.io/controller-uid", job.uid);
     PodSpec spec = new PodSpecBuilder(template.getSpec()).build();
     Optional<String> unschedulable = Optional.empty();
+    Optional<PodSpecNotSimulated> notSimulated = Optional.empty();
     try {
       spec.setNodeName(
           scheduler
@@ -333,7 +334,7 @@ final class TestKubelet implements AutoCloseable {
     } catch (TestScheduler.Unschedulable e) {
       unschedulable = Optional.of(e.getMessage());
     } catch (PodSpecNotSimulated e) {
-      errors.add(e);
+      notSimulated = Optional.of(e);
       unschedulable = Optional.of("the test kubelet cannot schedule this pod: " + e.getMessage());
     }
     Pod pod =
@@ -361,6 +362,8 @@ final class TestKubelet implements AutoCloseable {
     } else {
       publish(run);
     }
+    // Reported only once the pod shows why: a test that stops at the error sees the pod too.
+    notSimulated.ifPresent(errors::add);
   }
 
   private void start(KubeletPod run) {
@@ -401,10 +404,10 @@ final class TestKubelet implements AutoCloseable {
       run.state = KubeletPod.waiting(waiting.reason, waiting.getMessage());
       publish(run);
     } catch (IOException | RuntimeException e) {
-      errors.add(
-          new IllegalStateException("pod " + run.key() + " cannot start: " + e.getMessage(), e));
       run.state = KubeletPod.waiting("CreateContainerError", e.getMessage());
       publish(run);
+      errors.add(
+          new IllegalStateException("pod " + run.key() + " cannot start: " + e.getMessage(), e));
     }
   }
 
