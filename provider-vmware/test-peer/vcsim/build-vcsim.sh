@@ -22,6 +22,12 @@ log() { echo "[build-vcsim $(date +%T)] $*"; }
 T0=$(date +%s)
 mkdir -p "$WORK_DIR" "$OUT_DIR"
 
+# One build at a time per WORK_DIR: two test runs on one machine share ~/.cache/vcsim, and a
+# second build deletes the source tree the first is compiling in. The second waits, then finds the
+# binaries up to date.
+exec 9>"$WORK_DIR/.build.lock"
+flock 9
+
 # Up to date already? (binaries newer than this script and the patch)
 if [ -x "$OUT_DIR/vcsim" ] && [ "$OUT_DIR/vcsim" -nt "$0" ] && [ "$OUT_DIR/vcsim" -nt "$HERE/vcsim-exportvm.patch" ] \
    && { [ "${NO_GOVC:-0}" = 1 ] || [ -x "$OUT_DIR/govc" ]; }; then
@@ -87,9 +93,12 @@ fi
 export GO111MODULE=off GOFLAGS= GOPATH="$WORK_DIR/gopath:/usr/share/gocode" GOCACHE="$WORK_DIR/gocache" CGO_ENABLED=0
 cd "$TREE"
 log "go build vcsim"
-go build -o "$OUT_DIR/vcsim.new" ./vcsim && mv -f "$OUT_DIR/vcsim.new" "$OUT_DIR/vcsim"
+# one command per line: under set -e, a failed command on the left of && does not stop the script
+go build -o "$OUT_DIR/vcsim.new" ./vcsim
+mv -f "$OUT_DIR/vcsim.new" "$OUT_DIR/vcsim"
 if [ "${NO_GOVC:-0}" != 1 ]; then
   log "go build govc"
-  go build -o "$OUT_DIR/govc.new" ./govc && mv -f "$OUT_DIR/govc.new" "$OUT_DIR/govc"
+  go build -o "$OUT_DIR/govc.new" ./govc
+  mv -f "$OUT_DIR/govc.new" "$OUT_DIR/govc"
 fi
 log "done in $(( $(date +%s) - T0 ))s: $OUT_DIR"
