@@ -49,18 +49,28 @@ public final class VirtV2vConverter implements GuestConverter {
           + " (apt-get install --no-install-recommends virt-v2v libguestfs-tools nbdkit"
           + " linux-image-amd64)";
 
+  private static final String CACHE_VARIABLE = "LIBGUESTFS_CACHEDIR";
   private static final Duration QEMU_IMG_TIMEOUT = Duration.ofMinutes(30);
   private static final int LOG_TAIL_IN_RESULT = 12;
 
   private final Tools tools;
 
-  /** Where the tools are and which accelerator libguestfs uses. */
-  record Tools(String virtV2vInPlace, String inspector, String qemuImg, Optional<Boolean> kvm) {
+  /**
+   * Where the tools are, which accelerator libguestfs uses, and where it caches its appliance
+   * ({@code LIBGUESTFS_CACHEDIR}; libguestfs' default when empty).
+   */
+  record Tools(
+      String virtV2vInPlace,
+      String inspector,
+      String qemuImg,
+      Optional<Boolean> kvm,
+      Optional<Path> applianceCache) {
     Tools {
       requireNonNull(virtV2vInPlace, "virtV2vInPlace is null");
       requireNonNull(inspector, "inspector is null");
       requireNonNull(qemuImg, "qemuImg is null");
       requireNonNull(kvm, "kvm is null");
+      requireNonNull(applianceCache, "applianceCache is null");
     }
 
     static Tools fromEnvironment() {
@@ -71,7 +81,12 @@ public final class VirtV2vConverter implements GuestConverter {
             case "tcg" -> Optional.of(false);
             default -> Optional.empty();
           };
-      return new Tools("virt-v2v-in-place", "virt-v2v-inspector", "qemu-img", kvm);
+      Optional<Path> cache =
+          Optional.ofNullable(System.getenv(CACHE_VARIABLE))
+              .map(String::strip)
+              .filter(dir -> !dir.isEmpty())
+              .map(Path::of);
+      return new Tools("virt-v2v-in-place", "virt-v2v-inspector", "qemu-img", kvm, cache);
     }
   }
 
@@ -283,11 +298,35 @@ public final class VirtV2vConverter implements GuestConverter {
     return "";
   }
 
-  private Map<String, String> environment() {
+  /**
+   * The tools' environment. libguestfs refuses a cache directory that does not exist (realpath),
+   * and the image points it into scratch space, which starts empty: it is made here.
+   */
+  Map<String, String> environment() {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("LIBGUESTFS_BACKEND", "direct");
     if (!tools.kvm().orElseGet(KvmProbe::usable)) {
       env.put("LIBGUESTFS_BACKEND_SETTINGS", "force_tcg");
+    }
+    if (tools.applianceCache().isPresent()) {
+      Path cache = tools.applianceCache().get().toAbsolutePath();
+      try {
+        Files.createDirectories(cache);
+      } catch (IOException e) {
+        throw new VmImportException(
+            ErrorCode.CONVERSION_FAILED,
+            "cannot make libguestfs' appliance cache "
+                + CACHE_VARIABLE
+                + "="
+                + cache
+                + " ("
+                + e
+                + "); point "
+                + CACHE_VARIABLE
+                + " at a writable directory",
+            e);
+      }
+      env.put(CACHE_VARIABLE, cache.toString());
     }
     return env;
   }
