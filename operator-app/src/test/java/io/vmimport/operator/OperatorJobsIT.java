@@ -22,6 +22,8 @@ import io.vmimport.operator.crd.VmwareSource;
 import io.vmimport.operator.crd.VmwareSourceSpec;
 import io.vmimport.operator.internal.JobDiskWorkers;
 import io.vmimport.operator.internal.WorkerJobSpec;
+import io.vmimport.provider.ova.Nginx;
+import io.vmimport.provider.ova.SharedOva;
 import io.vmimport.provider.vmware.VcsimWorlds;
 import io.vmimport.target.harvester.Crds;
 import java.net.URI;
@@ -76,16 +78,7 @@ class OperatorJobsIT {
     Crds.assumePresent();
     cluster = new TestCluster(client, dir);
     vcsim = VcsimWorlds.start(dir.resolve("vcsim"));
-    kubelet =
-        new TestKubelet(
-            client,
-            // the image's paths (operator-app/Dockerfile) are the build's
-            Map.of("/opt/vmimport/", Path.of("target").toAbsolutePath().normalize()),
-            List.of(
-                new TestKubelet.Node("node-1", Map.of()),
-                new TestKubelet.Node("node-2", Map.of()),
-                new TestKubelet.Node("node-3", Map.of())),
-            dir.resolve("kubelet"));
+    kubelet = threeNodeKubelet(client, dir);
     podWatch =
         client
             .pods()
@@ -139,21 +132,43 @@ class OperatorJobsIT {
       int retries, int parallelDisks, int concurrentImports, Optional<String> scratchClass) {
     cluster.diskWorkers =
         Optional.of(
-            new WorkerJobSpec.Settings(
-                NS,
-                "vmimport/vmimport-operator:test",
-                OperatorConfig.WORKER_COMMAND,
-                // the account the chart makes for the workers
-                TestCluster.JOBS_CHART.workerServiceAccount(),
-                retries,
-                scratchClass,
-                WorkerJobSpec.Placement.ANYWHERE,
-                new ResourceRequirements(),
-                GuestConversionPolicy.NEVER,
-                parallelDisks,
-                WORKER_PORT,
-                Duration.ofSeconds(60)));
+            workerSettings(retries, scratchClass, GuestConversionPolicy.NEVER, parallelDisks));
     operator = cluster.startOperator(Optional.empty(), concurrentImports);
+  }
+
+  /** A kubelet of three nodes that runs the image's command from this build. */
+  static TestKubelet threeNodeKubelet(KubernetesClient client, Path dir) {
+    return new TestKubelet(
+        client,
+        // the image's paths (operator-app/Dockerfile) are the build's
+        Map.of("/opt/vmimport/", Path.of("target").toAbsolutePath().normalize()),
+        List.of(
+            new TestKubelet.Node("node-1", Map.of()),
+            new TestKubelet.Node("node-2", Map.of()),
+            new TestKubelet.Node("node-3", Map.of())),
+        dir.resolve("kubelet"));
+  }
+
+  /** {@code diskWork: jobs} as the chart sets it, workers placed anywhere. */
+  static WorkerJobSpec.Settings workerSettings(
+      int retries,
+      Optional<String> scratchClass,
+      GuestConversionPolicy conversion,
+      int parallelDisks) {
+    return new WorkerJobSpec.Settings(
+        NS,
+        "vmimport/vmimport-operator:test",
+        OperatorConfig.WORKER_COMMAND,
+        // the account the chart makes for the workers
+        TestCluster.JOBS_CHART.workerServiceAccount(),
+        retries,
+        scratchClass,
+        WorkerJobSpec.Placement.ANYWHERE,
+        new ResourceRequirements(),
+        conversion,
+        parallelDisks,
+        WORKER_PORT,
+        Duration.ofSeconds(60));
   }
 
   @Test
@@ -196,6 +211,32 @@ class OperatorJobsIT {
     assertThat(pod.getSpec().getServiceAccountName())
         .isEqualTo(TestCluster.JOBS_CHART.workerServiceAccount());
     assertThat(kubelet.logs(NS, pod.getMetadata().getName()))
+        .contains("disks exported; serving them until told to stop");
+    assertNoWorkerObjectsLeft();
+  }
+
+  /**
+   * An OVA over https with basic auth and a private CA: the worker gets the credentials and the CA
+   * through its Secret alone, and Harvester gets the OVA's disk from it.
+   */
+  @Test
+  void anOvaImportThroughAJobReachesRunningWithTheOvasDisk() throws Exception {
+    SharedOva.assumePresent();
+    Nginx.assumeInstalled();
+    startOperator(3, 2, 2);
+    OperatorOvaIT.applyHttpsSource(cluster, client);
+    cluster.apply(TestCluster.importOf("jobs-ova", "OvaSource", "appliance", "ubuntu", "NAT"));
+
+    VirtualMachineImport done = cluster.awaitStatus("jobs-ova", "virtualMachineRunning");
+
+    cluster.harvester.assertHealthy();
+    cluster.assertDownloadsMatch(List.of(OperatorOvaIT.virtualBoxDiskAsRaw(dir)));
+    assertThat(done.getStatus().diskImportStatus)
+        .extracting(d -> d.diskName)
+        .containsExactly("disk-0");
+    Crds.assertValid(Crds.IMPORTS, done);
+    assertThat(workerPods).as("worker pods").hasSize(1);
+    assertThat(kubelet.logs(NS, workerPods.keySet().iterator().next()))
         .contains("disks exported; serving them until told to stop");
     assertNoWorkerObjectsLeft();
   }

@@ -84,20 +84,7 @@ class OperatorOvaIT {
 
   @Test
   void importsTheVirtualBoxOvaOverHttpsToARunningVm() throws Exception {
-    Nginx nginx = NginxPeer.get();
-    cluster.applySecret(
-        "ova-creds",
-        Map.of("username", Nginx.USER, "password", Nginx.PASSWORD, "ca.crt", nginx.caPem()));
-    OvaSource source = new OvaSource();
-    source.setMetadata(new ObjectMetaBuilder().withName("appliance").withNamespace(NS).build());
-    OvaSourceSpec spec = new OvaSourceSpec();
-    spec.url = nginx.https("private/" + SharedOva.VIRTUALBOX).toString();
-    spec.httpTimeoutSeconds = 30L;
-    spec.credentials = new CredentialsReference();
-    spec.credentials.name = "ova-creds";
-    spec.credentials.namespace = NS;
-    source.setSpec(spec);
-    client.resources(OvaSource.class).inNamespace(NS).resource(source).create();
+    applyHttpsSource(cluster, client);
     List<String> statuses = cluster.recordStatuses("ova-import");
 
     cluster.apply(TestCluster.importOf("ova-import", "OvaSource", "appliance", "ubuntu", "NAT"));
@@ -117,6 +104,33 @@ class OperatorOvaIT {
     Crds.assertValid(Crds.IMPORTS, done);
 
     // Harvester got exactly the OVA's disk
+    Path raw = virtualBoxDiskAsRaw(dir);
+    cluster.assertDownloadsMatch(List.of(raw));
+  }
+
+  /**
+   * The OvaSource "appliance": the shared VirtualBox OVA served by nginx over https, with basic
+   * auth and the CA in its credentials Secret.
+   */
+  static void applyHttpsSource(TestCluster cluster, KubernetesClient client) throws Exception {
+    Nginx nginx = NginxPeer.get();
+    cluster.applySecret(
+        "ova-creds",
+        Map.of("username", Nginx.USER, "password", Nginx.PASSWORD, "ca.crt", nginx.caPem()));
+    OvaSource source = new OvaSource();
+    source.setMetadata(new ObjectMetaBuilder().withName("appliance").withNamespace(NS).build());
+    OvaSourceSpec spec = new OvaSourceSpec();
+    spec.url = nginx.https("private/" + SharedOva.VIRTUALBOX).toString();
+    spec.httpTimeoutSeconds = 30L;
+    spec.credentials = new CredentialsReference();
+    spec.credentials.name = "ova-creds";
+    spec.credentials.namespace = NS;
+    source.setSpec(spec);
+    client.resources(OvaSource.class).inNamespace(NS).resource(source).create();
+  }
+
+  /** The VirtualBox OVA's disk, converted to raw in {@code dir}: what Harvester must get. */
+  static Path virtualBoxDiskAsRaw(Path dir) throws Exception {
     Path extracted = dir.resolve("extracted");
     SharedOva.extract(SharedOva.virtualBox(), extracted);
     Path raw = dir.resolve("ova-disk.raw");
@@ -131,6 +145,6 @@ class OperatorOvaIT {
             .redirectErrorStream(true)
             .start();
     assertThat(convert.waitFor(60, TimeUnit.SECONDS) && convert.exitValue() == 0).isTrue();
-    cluster.assertDownloadsMatch(List.of(raw));
+    return raw;
   }
 }

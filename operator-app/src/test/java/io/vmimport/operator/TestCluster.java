@@ -476,7 +476,19 @@ final class TestCluster implements AutoCloseable {
   VirtualMachineImport await(
       String name, Predicate<VirtualMachineImport> condition, boolean failureExpected)
       throws Exception {
-    Instant deadline = Instant.now().plus(DEADLINE);
+    return await(name, condition, failureExpected, DEADLINE);
+  }
+
+  /**
+   * As {@link #await(String, Predicate, boolean)}, for work known to take longer (a conversion).
+   */
+  VirtualMachineImport await(
+      String name,
+      Predicate<VirtualMachineImport> condition,
+      boolean failureExpected,
+      Duration within)
+      throws Exception {
+    Instant deadline = Instant.now().plus(within);
     VirtualMachineImport vmi = null;
     while (Instant.now().isBefore(deadline)) {
       harvester.assertHealthy();
