@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.event.ConditionType;
 import io.vmimport.api.event.DiskProgress;
+import io.vmimport.api.event.ImportCondition;
 import io.vmimport.api.model.Cpu;
 import io.vmimport.api.model.Firmware;
 import io.vmimport.api.model.ImportRef;
@@ -30,6 +32,7 @@ import io.vmimport.core.fake.RecordingListener;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -138,6 +141,51 @@ class DiskWorkersTest {
         .as("the worker's progress, handed on")
         .contains(new DiskProgress("disk-0", DiskProgress.Stage.EXPORTING, 512, 1024, 8));
     assertThat(listener.phases).contains("disksExported", "virtualMachineRunning");
+  }
+
+  /**
+   * The worker's engine finds the VM off and reports its own export, as any run does; the import
+   * shows how this run powered the VM off and exported, and takes from the worker only what the
+   * worker alone knows: the guest conversion.
+   */
+  @Test
+  void theImportKeepsItsOwnPowerOffAndTakesTheConversionFromTheWorker() {
+    Instant at = Instant.parse("2026-12-03T20:00:00Z");
+    URI url = URI.create("http://10.42.0.7:8080/token/disk-0.qcow2");
+    workers.script =
+        List.of(
+            new WorkerReport(
+                WorkerReport.Stage.SERVING,
+                List.of(),
+                List.of(
+                    new ImportCondition(
+                        ConditionType.VM_POWERED_OFF, true, "AlreadyOff", "VM db01 is off", at),
+                    new ImportCondition(
+                        ConditionType.VM_EXPORTED, true, "Exported", "1 disk(s) exported", at),
+                    new ImportCondition(
+                        ConditionType.GUEST_CONVERTED,
+                        true,
+                        "Converted",
+                        "converted by virt-v2v",
+                        at)),
+                Map.of("disk-0", url),
+                Optional.empty()));
+
+    engine.run(request(), new RemoteTarget(dir.resolve("out")), listener);
+
+    assertThat(listener.conditions)
+        .filteredOn(c -> c.type() == ConditionType.VM_POWERED_OFF)
+        .extracting(ImportCondition::reason)
+        .as("VMPoweredOff: this run powered the VM off")
+        .containsExactly("PoweredOff");
+    assertThat(listener.conditions)
+        .filteredOn(c -> c.type() == ConditionType.VM_EXPORTED)
+        .as("VMExported, once")
+        .hasSize(1);
+    assertThat(listener.conditions)
+        .filteredOn(c -> c.type() == ConditionType.GUEST_CONVERTED)
+        .extracting(ImportCondition::message)
+        .containsExactly("converted by virt-v2v");
   }
 
   @Test

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.vmimport.api.ErrorCode;
 import io.vmimport.api.VmImportException;
+import io.vmimport.api.event.ConditionType;
 import io.vmimport.api.event.DiskProgress;
 import io.vmimport.api.event.ImportCondition;
 import io.vmimport.api.model.ImportRequest;
@@ -15,6 +16,7 @@ import io.vmimport.core.DiskWorkers;
 import io.vmimport.core.WorkerReport;
 import java.net.URI;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,15 +31,22 @@ import org.slf4j.LoggerFactory;
  * them, and removes it once the target has them.
  *
  * <p>Follows the worker until it reaches a stage: polls it every second (or the poll interval, when
- * shorter), hands its disk progress and conditions to the run's listener as if the run made them,
- * and turns its failure into the run's. Has no deadline of its own (an export takes as long as the
- * disks need); a cancel interrupts the wait. A worker that stays unreachable is the worker's
- * keeper's to report (its {@code poll} fails then).
+ * shorter), hands its disk progress and the conditions only it knows ({@link #WORKERS_OWN}) to the
+ * run's listener as if the run made them, and turns its failure into the run's. Has no deadline of
+ * its own (an export takes as long as the disks need); a cancel interrupts the wait. A worker that
+ * stays unreachable is the worker's keeper's to report (its {@code poll} fails then).
  */
 final class RemoteDiskWork {
   private static final Logger log = LoggerFactory.getLogger(RemoteDiskWork.class);
 
   private static final Duration MOST_OFTEN = Duration.ofSeconds(1);
+
+  /**
+   * The conditions only the worker knows. The others it reports as any run does (it finds the VM
+   * off, it exported or failed to), and this run reports them itself: the VM was powered off here,
+   * and the export's outcome is the worker's stage.
+   */
+  private static final Set<ConditionType> WORKERS_OWN = EnumSet.of(ConditionType.GUEST_CONVERTED);
 
   private final EngineServices services;
   private final ImportReporter report;
@@ -131,7 +140,7 @@ final class RemoteDiskWork {
       }
     }
     for (ImportCondition condition : now.conditions()) {
-      if (conditionsSeen.add(condition)) {
+      if (WORKERS_OWN.contains(condition.type()) && conditionsSeen.add(condition)) {
         report.condition(
             condition.type(), condition.status(), condition.reason(), condition.message());
       }
