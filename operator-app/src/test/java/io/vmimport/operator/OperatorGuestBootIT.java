@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue #16's proof through the operator: the VMware-shaped Debian guest is the disk of a vcsim VM,
  * the operator imports it (mock API server with the real CRDs, the fake Harvester downloading the
  * images it serves), and the VirtualMachine object the operator wrote boots under QEMU from the
- * images Harvester got. The guest then reports the source VM's CPUs, memory and MACs.
+ * images Harvester got. The guest then reports the source VM's CPUs, memory and MACs. Once in
+ * process, once with {@code diskWork: jobs}, where a worker Job converts the guest.
  */
 @EnableKubernetesMockClient(crud = true)
 class OperatorGuestBootIT {
@@ -149,12 +150,12 @@ class OperatorGuestBootIT {
     assertThat(converted).as("GuestConverted of %s", TestCluster.describe(done)).isNotNull();
     assertThat(converted.status).isEqualTo("True");
     assertThat(converted.message).contains("virt-v2v");
-    List<String> pods =
+    List<String> nodes =
         kubelet.podsPerNode().entrySet().stream()
             .filter(e -> e.getValue() > 0)
             .map(Map.Entry::getKey)
             .toList();
-    assertThat(pods).as("nodes a worker ran on").hasSize(1);
+    assertThat(nodes).as("nodes a worker ran on").hasSize(1);
     KubevirtVm vm = writtenVm();
     assertThat(vm.disks()).extracting(KubevirtVm.Disk::bus).containsExactly("virtio");
     GuestReport report = bootsSeeing(vm, source, CONVERTED_BOOT_WITHIN);

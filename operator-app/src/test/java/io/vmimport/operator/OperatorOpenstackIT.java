@@ -48,6 +48,7 @@ class OperatorOpenstackIT {
   @TempDir Path dir;
   private TestCluster cluster;
   private VmImportOperator operator;
+  private TestKubelet kubelet;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -58,8 +59,14 @@ class OperatorOpenstackIT {
 
   @AfterEach
   void tearDown() {
-    if (cluster != null) {
-      cluster.stopOperatorCheckRbacAndClose(operator);
+    try {
+      if (cluster != null) {
+        cluster.stopOperatorCheckRbacAndClose(operator);
+      }
+    } finally {
+      if (kubelet != null) {
+        kubelet.close();
+      }
     }
   }
 
@@ -90,6 +97,38 @@ class OperatorOpenstackIT {
     Crds.assertValid(Crds.IMPORTS, done);
     // Harvester got exactly the bytes of the server's boot volume
     cluster.assertDownloadsMatch(List.of(bootVolume));
+  }
+
+  /**
+   * {@code diskWork: jobs}: the worker Job (run by the test kubelet from the built jar) makes the
+   * snapshot, volume and image in the cloud with the credentials of its Secret, downloads the
+   * volume and serves it to Harvester, and removes what it made in the cloud.
+   */
+  @Test
+  void anImportThroughAWorkerJobReachesRunningAndLeavesNothingInTheCloud() throws Exception {
+    Set<String> before = LocalOpenstackCloud.temporaryArtifacts();
+    Path bootVolume = LocalOpenstackCloud.copyOfBootVolume("vm-bfv", dir);
+    operator.close();
+    cluster.diskWorkers =
+        Optional.of(
+            OperatorJobsIT.workerSettings(
+                1, Optional.empty(), io.vmimport.api.guest.GuestConversionPolicy.NEVER, 1));
+    kubelet = OperatorJobsIT.threeNodeKubelet(client, dir);
+    operator = cluster.startOperator(Optional.empty());
+    applySource();
+    cluster.apply(
+        TestCluster.importOf("jobs-bfv", "OpenstackSource", "devstack", "vm-bfv", "private"));
+
+    cluster.awaitStatus("jobs-bfv", "virtualMachineRunning");
+
+    cluster.assertDownloadsMatch(List.of(bootVolume));
+    assertTheCloudHoldsOnly(before);
+    assertThat(kubelet.podsPerNode().values().stream().mapToInt(Integer::intValue).sum())
+        .as("worker pods that ran")
+        .isEqualTo(1);
+    assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
+        .as("worker Jobs left")
+        .isEmpty();
   }
 
   @Test
