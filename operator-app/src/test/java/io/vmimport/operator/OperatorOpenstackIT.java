@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.vmimport.api.guest.GuestConversionPolicy;
 import io.vmimport.api.model.SourceSpec;
 import io.vmimport.operator.crd.CredentialsReference;
 import io.vmimport.operator.crd.DiskInfo;
@@ -111,8 +112,7 @@ class OperatorOpenstackIT {
     operator.close();
     cluster.diskWorkers =
         Optional.of(
-            OperatorJobsIT.workerSettings(
-                1, Optional.empty(), io.vmimport.api.guest.GuestConversionPolicy.NEVER, 1));
+            OperatorJobsIT.workerSettings(1, Optional.empty(), GuestConversionPolicy.NEVER, 1));
     kubelet = OperatorJobsIT.threeNodeKubelet(client, dir);
     operator = cluster.startOperator(Optional.empty());
     applySource();
