@@ -18,9 +18,15 @@ import java.util.Map;
  * @param disks finished disks by the source disk's key
  * @param sourceArtifacts what the running export has created on the source and not removed yet,
  *     oldest first (empty when no export runs, or it ended cleanly)
+ * @param guestConverted what the guest conversion of {@code disks} said when it converted them (the
+ *     GuestConverted condition's message); empty when they are as exported. A disk finished again
+ *     clears it: that disk is unconverted.
  */
 public record Checkpoint(
-    String importUid, Map<String, FinishedDisk> disks, List<SourceArtifact> sourceArtifacts) {
+    String importUid,
+    Map<String, FinishedDisk> disks,
+    List<SourceArtifact> sourceArtifacts,
+    String guestConverted) {
   public static final Checkpoint EMPTY = new Checkpoint("", Map.of(), List.of());
 
   /**
@@ -88,6 +94,13 @@ public record Checkpoint(
     disks = Map.copyOf(requireNonNull(disks, "disks is null"));
     // checkpoints written before artifacts were recorded have none
     sourceArtifacts = sourceArtifacts == null ? List.of() : List.copyOf(sourceArtifacts);
+    // nor had those written before conversions were recorded
+    guestConverted = guestConverted == null ? "" : guestConverted;
+  }
+
+  public Checkpoint(
+      String importUid, Map<String, FinishedDisk> disks, List<SourceArtifact> sourceArtifacts) {
+    this(importUid, disks, sourceArtifacts, "");
   }
 
   public Checkpoint(String importUid, Map<String, FinishedDisk> disks) {
@@ -99,20 +112,31 @@ public record Checkpoint(
     return new Checkpoint(importUid, Map.of(), List.of());
   }
 
+  /** This checkpoint with {@code disk} finished (as exported: the conversion record goes). */
   public Checkpoint withDisk(FinishedDisk disk) {
     Map<String, FinishedDisk> copy = new HashMap<>(disks);
     copy.put(disk.diskKey(), disk);
-    return new Checkpoint(importUid, copy, sourceArtifacts);
+    return new Checkpoint(importUid, copy, sourceArtifacts, "");
   }
 
-  /** This checkpoint without the disk of {@code diskKey}. */
+  /** This checkpoint without the disk of {@code diskKey} (and so without the conversion record). */
   public Checkpoint withoutDisk(String diskKey) {
     Map<String, FinishedDisk> copy = new HashMap<>(disks);
     copy.remove(diskKey);
-    return new Checkpoint(importUid, copy, sourceArtifacts);
+    return new Checkpoint(importUid, copy, sourceArtifacts, "");
   }
 
   public Checkpoint withSourceArtifacts(List<SourceArtifact> artifacts) {
-    return new Checkpoint(importUid, disks, artifacts);
+    return new Checkpoint(importUid, disks, artifacts, guestConverted);
+  }
+
+  /**
+   * This checkpoint with the guest on {@code converted} converted: those disks as they are now
+   * (their length changed), and what the conversion said.
+   */
+  public Checkpoint withGuestConverted(List<FinishedDisk> converted, String message) {
+    Map<String, FinishedDisk> copy = new HashMap<>(disks);
+    converted.forEach(disk -> copy.put(disk.diskKey(), disk));
+    return new Checkpoint(importUid, copy, sourceArtifacts, requireNonNull(message));
   }
 }

@@ -22,7 +22,8 @@ class FileCheckpointStoreTest {
         Checkpoint.of("uid-web")
             .withDisk(
                 new Checkpoint.FinishedDisk(
-                    "2000", "/out/disk-0.qcow2", 42, "vmware https://vcenter/sdk", "vm-42", 1024));
+                    "2000", "/out/disk-0.qcow2", 42, "vmware https://vcenter/sdk", "vm-42", 1024))
+            .withGuestConverted(List.of(), "debian 12: converted by virt-v2v in 244 s");
     new FileCheckpointStore(dir).save(ref, checkpoint);
 
     Checkpoint loaded = new FileCheckpointStore(dir).load(ref).orElseThrow();

@@ -63,6 +63,7 @@ class GuestConversionTest {
   private final FakeGuestConverter guest = new FakeGuestConverter();
   private final byte[] bootDisk = randomBytes(1 << 20);
   private FakeTarget target;
+  private FakeSource source;
   private ImportEngine engine;
 
   @AfterEach
@@ -102,7 +103,7 @@ class GuestConversionTest {
             List.of(SourceNic.of(0, "00:50:56:aa:cc:01", nic, "prod")),
             Optional.empty(),
             osHint);
-    FakeSource source = new FakeSource(time, vm);
+    source = new FakeSource(time, vm);
     source.diskContent.put("2000", bootDisk);
     target = new FakeTarget(dir.resolve("out"));
     engine =
@@ -183,6 +184,44 @@ class GuestConversionTest {
         .as("progress while it runs")
         .anyMatch(c -> c.reason().equals("Converting") && c.message().contains("(16%)"));
     assertThat(listener.warnings).isEmpty();
+  }
+
+  /**
+   * A run that ends after the conversion (here Harvester refuses the image; a crash or a restarted
+   * worker is the same) leaves converted disks whose length changed, as a qcow2 commit changes it.
+   * The next run of the import takes them as they are: it neither exports nor converts again, and
+   * says the guest was converted by the earlier run.
+   */
+  @Test
+  void aRunAgainAfterTheConversionNeitherExportsNorConvertsAgain() throws Exception {
+    guest.growBy = 4096;
+    start(
+        Optional.empty(),
+        NicModel.VIRTIO,
+        Optional.of("debian10_64Guest"),
+        GuestConversionPolicy.AUTO,
+        true);
+    target.imageFailures.put("disk-0", 1000);
+    catchThrowableOfType(
+        VmImportException.class, () -> engine.run(request(Optional.empty()), target, listener));
+    assertThat(guest.calls).containsExactly("convert");
+
+    target.imageFailures.clear();
+    listener.conditions.clear();
+    engine.run(request(Optional.empty()), target, listener);
+
+    assertThat(guest.calls).as("conversions over both runs").containsExactly("convert");
+    assertThat(source.calls)
+        .as("exports over both runs")
+        .filteredOn(call -> call.startsWith("openDisk"))
+        .hasSize(1);
+    ImportCondition condition = lastGuestCondition();
+    assertThat(condition.status()).isTrue();
+    assertThat(condition.reason()).isEqualTo("Converted");
+    assertThat(condition.message())
+        .startsWith("converted by an earlier run of this import: ")
+        .contains("Debian GNU/Linux 12 (bookworm)", "fake-v2v");
+    assertThat(converted()).as("the published disk is the converted one").isTrue();
   }
 
   @Test

@@ -83,7 +83,8 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
           new Checkpoint(
               stored.importUid(),
               disks,
-              stored.sourceArtifacts() == null ? List.of() : stored.sourceArtifacts()));
+              stored.sourceArtifacts() == null ? List.of() : stored.sourceArtifacts(),
+              stored.guestConverted()));
     } catch (JsonProcessingException e) {
       String where =
           e.getLocation() == null
@@ -128,7 +129,8 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
               new Stored(
                   checkpoint.importUid().isEmpty() ? null : checkpoint.importUid(),
                   List.copyOf(checkpoint.disks().values()),
-                  checkpoint.sourceArtifacts().isEmpty() ? null : checkpoint.sourceArtifacts()));
+                  checkpoint.sourceArtifacts().isEmpty() ? null : checkpoint.sourceArtifacts(),
+                  checkpoint.guestConverted().isEmpty() ? null : checkpoint.guestConverted()));
       patch(ref, Map.of(ANNOTATION, json));
     } catch (JsonProcessingException e) {
       throw new VmImportException(ErrorCode.INTERNAL, "cannot write checkpoint of " + ref, e);
@@ -213,14 +215,15 @@ public final class AnnotationCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * The annotation's JSON; {@code sourceArtifacts} only while an export holds some. {@code
-   * importUid} binds the finished disks to the import that made them: an annotation copied onto
-   * another import (with {@code kubectl get -o yaml | kubectl create}, say) is not taken for its
-   * own.
+   * The annotation's JSON; {@code sourceArtifacts} only while an export holds some, {@code
+   * guestConverted} only once the guest on the disks was converted. {@code importUid} binds the
+   * finished disks to the import that made them: an annotation copied onto another import (with
+   * {@code kubectl get -o yaml | kubectl create}, say) is not taken for its own.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Stored(
       String importUid,
       List<Checkpoint.FinishedDisk> disks,
-      List<SourceArtifact> sourceArtifacts) {}
+      List<SourceArtifact> sourceArtifacts,
+      String guestConverted) {}
 }

@@ -46,7 +46,7 @@ class AnnotationCheckpointStoreTest {
   }
 
   @Test
-  void keepsFinishedDisksWithTheirOriginAndWhatTheExportHoldsOnTheSource() {
+  void keepsFinishedDisksWithTheirOriginTheirConversionAndWhatTheExportHoldsOnTheSource() {
     // the uid and each disk's origin must survive, or a restarted operator exports everything again
     Checkpoint checkpoint =
         Checkpoint.of("uid-web")
@@ -59,8 +59,9 @@ class AnnotationCheckpointStoreTest {
                     "vm-42",
                     1024))
             .withSourceArtifacts(
-                List.of(
-                    new SourceArtifact("snapshot", "s-1"), new SourceArtifact("volume", "v-1")));
+                List.of(new SourceArtifact("snapshot", "s-1"), new SourceArtifact("volume", "v-1")))
+            // and that the guest on them was converted, or a restart exports and converts again
+            .withGuestConverted(List.of(), "debian 12: converted by virt-v2v in 244 s");
 
     store.save(ref, checkpoint);
 

@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -46,11 +48,15 @@ public final class CheckpointJournal {
    * What a run may take over from earlier runs.
    *
    * @param warnings what the user should know about finished disks that are not taken over
+   * @param guestConverted what the conversion said, when an earlier run converted the guest on the
+   *     finished disks; it holds for {@code disks} only when every disk of the VM is among them
    */
-  public record Resumption(List<ReusedDisk> disks, List<String> warnings) {
+  public record Resumption(
+      List<ReusedDisk> disks, List<String> warnings, Optional<String> guestConverted) {
     public Resumption {
       disks = List.copyOf(disks);
       warnings = List.copyOf(warnings);
+      requireNonNull(guestConverted, "guestConverted is null");
     }
   }
 
@@ -114,7 +120,31 @@ public final class CheckpointJournal {
       if (!kept.disks().equals(loaded.disks())) {
         store.save(ref, kept);
       }
-      return new Resumption(reused, warnings);
+      return new Resumption(
+          reused,
+          warnings,
+          Optional.of(kept.guestConverted()).filter(message -> !message.isEmpty()));
+    }
+  }
+
+  /**
+   * Records that the guest on {@code files} (by target disk name) was converted, and the disks'
+   * lengths since: a run after a crash takes them as they are, without exporting or converting
+   * again.
+   */
+  public void guestConverted(
+      String sourceIdentity,
+      SourceVm source,
+      List<TargetDisk> disks,
+      Map<String, Path> files,
+      String message) {
+    synchronized (lock) {
+      List<Checkpoint.FinishedDisk> converted = new ArrayList<>();
+      for (TargetDisk disk : disks) {
+        Path file = files.get(disk.name());
+        converted.add(finishedDisk(sourceIdentity, source, disk, file, sizeOf(file)));
+      }
+      store.save(ref, own(load()).withGuestConverted(converted, message));
     }
   }
 

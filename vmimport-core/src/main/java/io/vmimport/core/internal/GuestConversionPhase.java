@@ -103,11 +103,13 @@ final class GuestConversionPhase {
    * Converts the guest on {@code files} (by target disk name, in {@code format}) if the policy says
    * so.
    *
+   * @return what the GuestConverted condition says, when the guest was converted (the disks
+   *     changed); empty when they are as exported
    * @throws VmImportException {@code CANCELLED} when cancelled (the disks are unchanged); under
    *     {@code always}, {@code CONVERSION_FAILED} or {@code NOT_SUPPORTED} when the guest was not
    *     converted
    */
-  void run(
+  Optional<String> run(
       Optional<GuestConversionPolicy> importPolicy,
       SourceVm source,
       TargetVm vm,
@@ -117,7 +119,7 @@ final class GuestConversionPhase {
     String policyName = "guest conversion '" + policy.wireValue() + "'";
     if (policy == GuestConversionPolicy.NEVER) {
       done(false, DISABLED, policyName + ": the guest is left as exported");
-      return;
+      return Optional.empty();
     }
     List<String> devices = virtioDevices(vm);
     if (policy == GuestConversionPolicy.AUTO && devices.isEmpty()) {
@@ -126,7 +128,7 @@ final class GuestConversionPhase {
           NOT_NEEDED,
           "not needed: the target VM gives the guest no virtio device (disks on sata, NICs not"
               + " virtio)");
-      return;
+      return Optional.empty();
     }
     Optional<String> missing =
         converter.isEmpty()
@@ -147,7 +149,7 @@ final class GuestConversionPhase {
       }
       done(false, CONVERTER_MISSING, message);
       report.warn(message);
-      return;
+      return Optional.empty();
     }
     GuestConverter tool = converter.get();
     Optional<String> hint = source.guestOs();
@@ -156,12 +158,12 @@ final class GuestConversionPhase {
     if (policy == GuestConversionPolicy.AUTO) {
       if (hinted.equals(Optional.of(GuestOs.Family.WINDOWS))) {
         leaveWindows("the source says the guest is " + hint.orElseThrow());
-        return;
+        return Optional.empty();
       }
       if (hinted.isEmpty()) {
         // the source does not say: ask the converter before changing anything
         if (!inspected(tool, request)) {
-          return;
+          return Optional.empty();
         }
       }
     }
@@ -176,17 +178,18 @@ final class GuestConversionPhase {
             + hint.map(h -> " (the source says " + h + ")").orElse("")
             + ": ";
     switch (result.outcome()) {
-      case CONVERTED ->
-          done(
-              true,
-              CONVERTED,
-              os
-                  + "converted by "
-                  + tool.name()
-                  + " in "
-                  + result.took().toSeconds()
-                  + " s; "
-                  + String.join("; ", result.changes()));
+      case CONVERTED -> {
+        String message =
+            os
+                + "converted by "
+                + tool.name()
+                + " in "
+                + result.took().toSeconds()
+                + " s; "
+                + String.join("; ", result.changes());
+        done(true, CONVERTED, message);
+        return Optional.of(message);
+      }
       case DECLINED -> {
         String message = os + tool.name() + " did not convert the guest: " + result.reason();
         done(false, NOT_CONVERTIBLE, message);
@@ -209,6 +212,7 @@ final class GuestConversionPhase {
         failOrWarn(policy, policyName, message);
       }
     }
+    return Optional.empty();
   }
 
   /** Whether the inspection says to go on; if not, the condition says why. */
@@ -293,6 +297,14 @@ final class GuestConversionPhase {
             percent >= 0 ? stage + " (" + percent + "%)" : stage);
       }
     };
+  }
+
+  /**
+   * The guest on the disks an earlier run finished was converted by that run (the checkpoint says
+   * so, with its message): the condition says so again, and nothing runs.
+   */
+  void alreadyConverted(String message) {
+    done(true, CONVERTED, "converted by an earlier run of this import: " + message);
   }
 
   private void done(boolean converted, String reason, String message) {

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -173,7 +174,11 @@ public final class ImportRun {
   private List<PublishedImage> localDisks(
       SourceSession session, SourceProvider provider, ImportCheck.Checked checked) {
     TargetVm vm = checked.vm();
-    Map<String, Path> files = finishedDisks(checked.source(), vm);
+    CheckpointJournal.Resumption resumption = resume(checked.source(), vm);
+    Map<String, Path> files = finishedDisks(resumption);
+    // what an earlier run's conversion said holds only while none of its disks is exported again
+    Optional<String> converted =
+        files.size() == vm.disks().size() ? resumption.guestConverted() : Optional.empty();
     if (files.size() < vm.disks().size()) {
       // the VM stays up while the import waits for its turn on the source host
       try (SourceHostSlots.Slot slot = takeHostSlot(checked.source())) {
@@ -194,13 +199,23 @@ public final class ImportRun {
     exported(vm);
 
     step("convert-guest");
-    new GuestConversionPhase(
+    GuestConversionPhase conversion =
+        new GuestConversionPhase(
             services.guestConverter(),
             services.config().guestConversion(),
             services.config().guestConversionTimeout(),
             report,
-            cancel)
-        .run(request.spec().guestConversion(), checked.source(), vm, files, target.diskFormat());
+            cancel);
+    if (converted.isPresent()) {
+      conversion.alreadyConverted(converted.get());
+    } else {
+      conversion
+          .run(request.spec().guestConversion(), checked.source(), vm, files, target.diskFormat())
+          .ifPresent(
+              message ->
+                  journal.guestConverted(
+                      sourceIdentity, checked.source(), vm.disks(), files, message));
+    }
 
     step("publish");
     return new ImagePublisher(services, target, report)
@@ -291,11 +306,16 @@ public final class ImportRun {
             });
   }
 
-  /** The disks an earlier run of this import finished, by target disk name; see the journal. */
-  private Map<String, Path> finishedDisks(SourceVm source, TargetVm vm) {
+  /** What an earlier run of this import finished, as the journal has it; warns what is not. */
+  private CheckpointJournal.Resumption resume(SourceVm source, TargetVm vm) {
     CheckpointJournal.Resumption resumption =
         journal.resume(sourceIdentity, source, vm.disks(), disk -> target.diskPath(ref, disk));
     resumption.warnings().forEach(report::warn);
+    return resumption;
+  }
+
+  /** The disks an earlier run of this import finished, by target disk name; see the journal. */
+  private Map<String, Path> finishedDisks(CheckpointJournal.Resumption resumption) {
     Map<String, Path> files = new LinkedHashMap<>();
     for (CheckpointJournal.ReusedDisk reused : resumption.disks()) {
       TargetDisk disk = reused.disk();

@@ -39,6 +39,11 @@ public final class FakeGuestConverter implements GuestConverter {
   public Optional<GuestOs> inspected = Optional.of(DEBIAN);
   public Outcome outcome = Outcome.CONVERTED;
 
+  /**
+   * Bytes a conversion appends to the boot disk, as committing a qcow2 overlay changes its length.
+   */
+  public int growBy = 0;
+
   /** When set, convert waits for a cancel after counting this down. */
   public CountDownLatch blockUntilCancelled;
 
@@ -90,6 +95,7 @@ public final class FakeGuestConverter implements GuestConverter {
     try (RandomAccessFile file =
         new RandomAccessFile(request.disks().get(0).path().toFile(), "rw")) {
       file.write(MARK);
+      file.setLength(file.length() + growBy);
     } catch (IOException e) {
       throw new AssertionError(e);
     }
