@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # the operator tests' kubelet runs each container in a process group of its own (setsid) and
 # kills the whole group (kill -KILL -- -pgid), as a container runtime would
 command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+# provider-vmware's build-vcsim.sh builds one at a time per cache directory (flock, util-linux too)
+command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 [ -x /bin/kill ] || [ -x /usr/bin/kill ] || missing+=(procps)
 
 # boot-check: the test guest is built with mmdebstrap and booted under QEMU (BIOS and OVMF);
